@@ -1,0 +1,46 @@
+/**
+ * The rungs of ASHA: rung k trains for r * eta^k epochs, from r (minEpochs)
+ * up to the largest such value not above R (maxEpochs).
+ *
+ * Departure from the paper: each rung also lowers the learning rate by a
+ * factor (lrDecay^k). fastText trains every rung from scratch with a linearly
+ * decaying rate, so a longer run at the same rate overshoots more often.
+ */
+export class RungLadder {
+  /** Epochs per rung, bottom first. */
+  readonly epochs: readonly number[];
+
+  constructor(
+    readonly minEpochs: number,
+    readonly maxEpochs: number,
+    readonly eta: number,
+    readonly lrDecay: number,
+  ) {
+    const epochs = [minEpochs];
+    while (epochs[epochs.length - 1]! * eta <= maxEpochs) {
+      epochs.push(epochs[epochs.length - 1]! * eta);
+    }
+    this.epochs = epochs;
+  }
+
+  /** Index of the top rung (the paper's s_max). */
+  get topRung(): number {
+    return this.epochs.length - 1;
+  }
+
+  epochsAt(rung: number): number {
+    const epochs = this.epochs[rung];
+    if (epochs === undefined)
+      throw new RangeError(`rung ${rung} is above the top rung ${this.topRung}`);
+    return epochs;
+  }
+
+  isTop(rung: number): boolean {
+    return rung === this.topRung;
+  }
+
+  /** The learning rate a configuration trains with on `rung`. */
+  learningRate(baseLr: number, rung: number): number {
+    return baseLr * this.lrDecay ** rung;
+  }
+}
