@@ -1,3 +1,4 @@
+import { incremented } from "./counts";
 import type { SearchSettings } from "./settings";
 import type { Proposal, RunRecord, SearchStore } from "./store";
 import { type Job, type JobResult, rankingScore, type TrialRecord } from "./trial";
@@ -85,7 +86,7 @@ export class MemoryStore implements SearchStore {
     this.run = {
       ...run,
       spent: run.spent + record.epochs,
-      completed: increment(run.completed, record.rung),
+      completed: incremented(run.completed, record.rung),
     };
     while (this.members.length <= record.rung) this.members.push([]);
     this.members[record.rung]!.push(record);
@@ -94,13 +95,13 @@ export class MemoryStore implements SearchStore {
   async claimPromotionSlot(rung: number, quota: number): Promise<boolean> {
     const run = this.requireRun();
     if ((run.promoted[rung] ?? 0) >= quota) return false;
-    this.run = { ...run, promoted: increment(run.promoted, rung) };
+    this.run = { ...run, promoted: incremented(run.promoted, rung) };
     return true;
   }
 
   async releasePromotionSlot(rung: number): Promise<void> {
     const run = this.requireRun();
-    this.run = { ...run, promoted: increment(run.promoted, rung, -1) };
+    this.run = { ...run, promoted: incremented(run.promoted, rung, -1) };
   }
 
   async bestUnpromoted(rung: number): Promise<TrialRecord | undefined> {
@@ -171,11 +172,4 @@ export function isBetter(a: TrialRecord, b: TrialRecord): boolean {
 
 function entryKey(trialId: string, rung: number): string {
   return `${trialId}#${rung}`;
-}
-
-function increment(counts: readonly number[], index: number, by = 1): number[] {
-  const next = [...counts];
-  while (next.length <= index) next.push(0);
-  next[index] = next[index]! + by;
-  return next;
 }

@@ -4,6 +4,9 @@ import { describeIssues } from "../validation";
 import { DEFAULT_FASTTEXT_SPACE } from "./fasttext-space";
 import type { SpaceDefinition } from "./space";
 
+const DEFAULT_MIN_EPOCHS = 1;
+const DEFAULT_MAX_EPOCHS = 27;
+
 /** A quantity that moves linearly from `start` to `end` as the budget is spent. */
 const schedule = (start: number, end: number, min: number, max: number) =>
   z
@@ -42,9 +45,9 @@ export const settingsSchema = z
     /** Total epochs the run may train, summed over every job (retrains included). */
     budget: z.number().int().positive(),
     /** r: epochs on the bottom rung. */
-    minEpochs: z.number().int().positive().default(1),
+    minEpochs: z.number().int().positive().default(DEFAULT_MIN_EPOCHS),
     /** R: epochs on the top rung (rounded down to r * eta^k). */
-    maxEpochs: z.number().int().positive().default(27),
+    maxEpochs: z.number().int().positive().default(DEFAULT_MAX_EPOCHS),
     /** eta: reduction factor; the top 1/eta of a rung is promoted. */
     eta: z.number().int().min(2).max(16).default(3),
     /** Learning-rate multiplier per rung: rung k trains with lr * lrDecay^k. */
@@ -60,11 +63,7 @@ export const settingsSchema = z
     evolution: evolutionSchema,
     space: z.record(z.string(), z.any()).default(DEFAULT_FASTTEXT_SPACE),
   })
-  .strict()
-  .refine((s) => s.maxEpochs >= s.minEpochs, {
-    path: ["maxEpochs"],
-    message: "must be at least minEpochs",
-  });
+  .strict();
 
 export type SearchSettings = Omit<z.output<typeof settingsSchema>, "space"> & {
   readonly space: SpaceDefinition;
@@ -75,10 +74,27 @@ export type EvolutionSettings = SearchSettings["evolution"];
 /** Settings with defaults filled in; every problem listed at once. */
 export function parseSettings(
   input: unknown,
-  label?: (path: string) => string,
+  label: (path: string) => string = (path) => path,
 ): SearchSettings {
   const parsed = settingsSchema.safeParse(input, { reportInput: true });
-  if (!parsed.success)
-    throw new InvalidSettingsError(describeIssues(parsed.error.issues, label));
+  const problems = [
+    ...(parsed.success ? [] : describeIssues(parsed.error.issues, label)),
+    ...rungProblems(input, label),
+  ];
+  if (problems.length > 0 || !parsed.success) throw new InvalidSettingsError(problems);
   return parsed.data as SearchSettings;
+}
+
+/**
+ * The ladder needs R >= r. Checked apart from the schema so that it is
+ * reported alongside other problems rather than only once they are fixed.
+ */
+function rungProblems(input: unknown, label: (path: string) => string): string[] {
+  const fields = (input ?? {}) as { minEpochs?: unknown; maxEpochs?: unknown };
+  const min = fields.minEpochs ?? DEFAULT_MIN_EPOCHS;
+  const max = fields.maxEpochs ?? DEFAULT_MAX_EPOCHS;
+  if (typeof min !== "number" || typeof max !== "number" || max >= min) return [];
+  return [
+    `${label("maxEpochs")}: received ${max}; must be at least ${label("minEpochs")} (${min})`,
+  ];
 }

@@ -49,7 +49,7 @@ describe("parseSettings", () => {
 
   it("refuses a top rung below the bottom rung", () => {
     expect(() => parseSettings({ budget: 10, minEpochs: 9, maxEpochs: 3 })).toThrow(
-      /maxEpochs: .*must be at least minEpochs/,
+      /maxEpochs: received 3; must be at least minEpochs \(9\)/,
     );
   });
 });

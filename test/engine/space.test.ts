@@ -1,3 +1,4 @@
+import type { Configuration } from "../../lib/engine";
 import {
   DEFAULT_FASTTEXT_SPACE,
   fastTextSpace,
@@ -57,7 +58,12 @@ describe("SearchSpace", () => {
   it("mutates only the named parameters and resamples a choice to another value", () => {
     const space = fastTextSpace();
     const random = Random.fromSeed(4);
-    const parent = { ...space.sample(random), loss: "softmax", minn: 2, maxn: 5 };
+    const parent: Configuration = {
+      ...space.sample(random),
+      loss: "softmax",
+      minn: 2,
+      maxn: 5,
+    };
 
     const child = space.mutate(parent, ["loss", "dim"], 0.1, random);
 
