@@ -12,10 +12,10 @@ export function describeIssues(
   return issues.map((issue) => {
     const path = issue.path.map(String).join(".");
     const field = path === "" ? "input" : label(path);
-    const received =
-      "input" in issue && issue.code !== "unrecognized_keys"
-        ? `received ${JSON.stringify(issue.input)}; `
-        : "";
+    // A cross-field rule (custom) is handed the whole object; naming it helps nobody.
+    const shown =
+      "input" in issue && issue.code !== "unrecognized_keys" && issue.code !== "custom";
+    const received = shown ? `received ${JSON.stringify(issue.input)}; ` : "";
     return `${field}: ${received}${allowed(issue)}`;
   });
 }
