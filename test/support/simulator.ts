@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   type Configuration,
   type Job,
@@ -5,6 +6,7 @@ import {
   Proposer,
   parseSettings,
   type RunRecord,
+  type SearchStore,
   type SettingsInput,
   type TrialRecord,
 } from "../../lib/engine";
@@ -54,6 +56,12 @@ export interface SimulationOptions {
   readonly worldSeed?: number;
   /** Share of jobs that fail (scored as the worst). @default 0 */
   readonly failureRate?: number;
+  /**
+   * Makes the store for the simulated run, given a run id unique to this
+   * simulation, so that the same checks run on every store.
+   * @default a new MemoryStore
+   */
+  readonly store?: (runId: string) => SearchStore;
 }
 
 export interface Promotion {
@@ -72,15 +80,16 @@ export interface Simulation {
   readonly best: TrialRecord | undefined;
   /** Largest reserved total seen after any proposal. */
   readonly maxReserved: number;
-  readonly store: MemoryStore;
+  readonly store: SearchStore;
 }
 
 type Running = { finishesAt: number; worker: number; job: Job };
 
 export async function simulate(options: SimulationOptions): Promise<Simulation> {
   const settings = parseSettings(options.settings);
-  const store = new MemoryStore();
-  await store.createRun("simulation", settings);
+  const runId = `simulation-${randomUUID()}`;
+  const store = options.store?.(runId) ?? new MemoryStore();
+  await store.createRun(runId, settings);
   const proposer = new Proposer(store, settings);
   const world = Random.fromSeed(options.worldSeed ?? 7);
   const jobs: Job[] = [];
@@ -143,7 +152,7 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
 }
 
 /** Rank, among the finished members of the rung it left, of a trial just promoted. */
-async function rankAtPromotion(store: MemoryStore, job: Job): Promise<Promotion> {
+async function rankAtPromotion(store: SearchStore, job: Job): Promise<Promotion> {
   const from = job.rung - 1;
   const members = (await store.finished()).filter((r) => r.rung === from);
   const own = members.find((r) => r.trialId === job.trialId)!;
