@@ -71,12 +71,16 @@ export interface ExecutionInput {
  * the field, the value received and what is allowed. Throws an
  * InvalidInputError (by that exact name, which the state machine catches).
  */
-export function parseExecutionInput(input: unknown): ExecutionInput {
-  const shape = inputSchema.safeParse(input, { reportInput: true });
+export function parseExecutionInput(
+  input: unknown,
+  defaults: InputDefaults = {},
+): ExecutionInput {
+  const withDefaults = isObject(input) ? applyDefaults(input, defaults) : input;
+  const shape = inputSchema.safeParse(withDefaults, { reportInput: true });
   const shapeProblems = shape.success ? [] : describeIssues(shape.error.issues);
   if (!isObject(input)) throw invalid(shapeProblems);
 
-  const { settings, problems } = readSettings(input);
+  const { settings, problems } = readSettings(withDefaults as Record<string, unknown>);
 
   if (!shape.success || settings === undefined) {
     throw invalid([...shapeProblems, ...problems]);
@@ -88,6 +92,24 @@ export function parseExecutionInput(input: unknown): ExecutionInput {
     metric,
     ...(threads === undefined ? {} : { threads }),
     settings,
+  };
+}
+
+/** Defaults the deployment sets (the Tuner's defaultWorkers and defaultBudget props). */
+export interface InputDefaults {
+  readonly workers?: number;
+  readonly budget?: number;
+}
+
+function applyDefaults(input: Record<string, unknown>, defaults: InputDefaults) {
+  return {
+    ...input,
+    ...(input.workers === undefined && defaults.workers !== undefined
+      ? { workers: defaults.workers }
+      : {}),
+    ...(input.budget === undefined && defaults.budget !== undefined
+      ? { budget: defaults.budget }
+      : {}),
   };
 }
 

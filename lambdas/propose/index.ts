@@ -67,7 +67,17 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Services {
     tableName: required(env, "RUNGS_TABLE", "the run table's name"),
     bucket: required(env, "RUNGS_BUCKET", "the bucket for run summaries"),
     logger,
+    defaults: {
+      ...optionalNumber(env, "RUNGS_DEFAULT_WORKERS", "workers"),
+      ...optionalNumber(env, "RUNGS_DEFAULT_BUDGET", "budget"),
+    },
   };
+}
+
+/** A default the deployment may set; unset or not a number means none. */
+function optionalNumber(env: NodeJS.ProcessEnv, name: string, key: string) {
+  const value = Number(env[name]);
+  return env[name] !== undefined && Number.isFinite(value) ? { [key]: value } : {};
 }
 
 function required(env: NodeJS.ProcessEnv, name: string, what: string): string {

@@ -11,7 +11,11 @@ import {
 import { InvalidInputError, RunNotFoundError } from "../../lib/errors";
 import { unreadableDatasets } from "./datasets";
 import { jobResult, type TrainResult } from "./events";
-import { type ExecutionInput, parseExecutionInput } from "./execution-input";
+import {
+  type ExecutionInput,
+  type InputDefaults,
+  parseExecutionInput,
+} from "./execution-input";
 import { rememberInput } from "./run-input";
 import { type RunSummary, summarize, writeSummary } from "./summary";
 
@@ -24,6 +28,8 @@ export interface Services {
   /** The bucket summaries are written to (`RUNGS_BUCKET`). */
   readonly bucket: string;
   readonly logger: Logger;
+  /** What an execution input may leave out (RUNGS_DEFAULT_WORKERS, RUNGS_DEFAULT_BUDGET). */
+  readonly defaults: InputDefaults;
 }
 
 /** What the state machine needs to run the workers of a started run. */
@@ -34,7 +40,8 @@ export interface StartedRun {
   readonly slots: readonly number[];
   readonly dataset: ExecutionInput["dataset"];
   readonly metric: ExecutionInput["metric"];
-  readonly threads?: number;
+  /** fastText threads per job, or null for the train function's own choice. */
+  readonly threads: number | null;
 }
 
 /**
@@ -47,7 +54,7 @@ export async function startRun(
   runId: string,
   input: unknown,
 ): Promise<StartedRun> {
-  const parsed = parseExecutionInput(input);
+  const parsed = parseExecutionInput(input, services.defaults);
   const problems = await unreadableDatasets(services.s3, parsed.dataset);
   if (problems.length > 0) throw new InvalidInputError("The execution input", problems);
 
@@ -64,7 +71,8 @@ export async function startRun(
     slots: Array.from({ length: parsed.workers }, (_, i) => i + 1),
     dataset: parsed.dataset,
     metric: parsed.metric,
-    ...(parsed.threads === undefined ? {} : { threads: parsed.threads }),
+    // Always present, so the state machine can pass it on whether set or not.
+    threads: parsed.threads ?? null,
   };
 }
 

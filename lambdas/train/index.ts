@@ -44,7 +44,8 @@ const eventSchema = z.object({
   }),
   dataset: z.object({ train: s3Uri, valid: s3Uri }),
   metric: z.enum(["precision", "recall"]).default("precision"),
-  threads: z.number().int().min(1).max(16).optional(),
+  /** Null or absent: the function's vCPUs (RUNGS_THREADS). */
+  threads: z.number().int().min(1).max(64).nullable().optional(),
   /** Upload the model (jobs on the top rung, whose models a user may want). */
   keepModel: z.boolean().default(false),
 });

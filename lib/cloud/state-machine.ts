@@ -144,6 +144,7 @@ export function tunerDefinition(
         workers: sfn.JsonPath.numberAt("$.workers"),
         dataset: sfn.JsonPath.objectAt("$.dataset"),
         metric: sfn.JsonPath.stringAt("$.metric"),
+        threads: sfn.JsonPath.stringAt("$.threads"),
       },
       round: 1,
       items: sfn.JsonPath.listAt("$.slots"),
@@ -164,6 +165,7 @@ export function tunerDefinition(
         runId: sfn.JsonPath.stringAt("$.run.runId"),
         dataset: sfn.JsonPath.objectAt("$.run.dataset"),
         metric: sfn.JsonPath.stringAt("$.run.metric"),
+        threads: sfn.JsonPath.stringAt("$.run.threads"),
         // Names the round's child executions in request ids. Execution names
         // cannot contain ':', so this part cannot collide across runs.
         execution: sfn.JsonPath.format(
@@ -276,6 +278,7 @@ function worker(
       job: sfn.JsonPath.objectAt("$.proposal.job"),
       dataset: sfn.JsonPath.objectAt("$.run.dataset"),
       metric: sfn.JsonPath.stringAt("$.run.metric"),
+      threads: sfn.JsonPath.stringAt("$.run.threads"),
       keepModel: sfn.JsonPath.stringAt("$.proposal.keepModel"),
     },
     resultPath: "$.cursor.previous",

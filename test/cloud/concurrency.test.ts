@@ -25,6 +25,9 @@ beforeAll(async () => {
   s3 = await startS3rver();
   process.env.RUNGS_TABLE = dynamo.tableName;
   process.env.RUNGS_BUCKET = s3.bucket;
+  // What the Tuner's defaultWorkers and defaultBudget props set.
+  process.env.RUNGS_DEFAULT_WORKERS = "3";
+  process.env.RUNGS_DEFAULT_BUDGET = "7";
 });
 
 afterAll(async () => {
@@ -207,6 +210,7 @@ describe("the propose Lambda handler", () => {
       slots: [1, 2],
       dataset: dataset(),
       metric: "precision",
+      threads: null,
     });
     expect(restarted).toEqual(started);
     expect(before).toEqual({ budgetLeft: true });
@@ -282,6 +286,20 @@ describe("the propose Lambda handler", () => {
     expect((error as Error).name).toBe("InvalidInputError");
     expect((error as Error).message).toContain("dataset.test");
     expect((error as Error).message).toContain("no such object");
+  });
+
+  it("takes the deployment's default budget and worker count when the input leaves them out", async () => {
+    const runId = `lambda-${randomUUID()}`;
+
+    const started = await handler({
+      action: "start",
+      runId,
+      input: { dataset: dataset() },
+    });
+    const jobs = await proposeUntilDone(runId);
+
+    expect(started).toMatchObject({ workers: 3, slots: [1, 2, 3] });
+    expect(jobs.reduce((sum, job) => sum + job.epochs, 0)).toBe(7);
   });
 
   it("refuses to restart an existing run with a different input", async () => {

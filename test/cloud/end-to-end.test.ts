@@ -66,6 +66,7 @@ beforeAll(async () => {
       budget: BUDGET,
       workers: WORKERS,
       seed: 3,
+      threads: 1,
       // Narrow enough that each job takes a fraction of a second on 2 cores.
       space: {
         lr: { type: "float", min: 0.1, max: 1.5, log: true },

@@ -88,6 +88,7 @@ function simulate(options: {
           slots: Array.from({ length: options.workers }, (_, i) => i + 1),
           dataset: { train: "datasets/train.txt", valid: "datasets/valid.txt" },
           metric: "precision",
+          threads: null,
         };
       case "status":
         statuses.push(issued < options.jobs);

@@ -220,6 +220,7 @@ describe("GIVEN the rendered definition of a default Tuner", () => {
       "job.$": "$.proposal.job",
       "dataset.$": "$.run.dataset",
       "metric.$": "$.run.metric",
+      "threads.$": "$.run.threads",
       "keepModel.$": "$.proposal.keepModel",
     });
   });
