@@ -8,6 +8,7 @@ import { z } from "zod";
 import { s3Client } from "../../lib/cloud/aws-clients";
 import { DatasetCache, parseS3Uri } from "../../lib/cloud/dataset-cache";
 import { jobResultPrefix } from "../../lib/cloud/result-keys";
+import type { JobResult } from "../../lib/engine";
 import { InvalidInputError } from "../../lib/errors";
 import { type TrainingResult, trainFastText } from "../../lib/trainer";
 import { describeIssues } from "../../lib/validation";
@@ -52,13 +53,8 @@ const eventSchema = z.object({
 
 export type TrainEvent = z.input<typeof eventSchema>;
 
-export interface TrainResult {
-  readonly trialId: string;
-  readonly rung: number;
-  readonly status: "ok" | "failed";
-  readonly score?: number;
-  readonly reason?: string;
-  readonly seconds: number;
+/** A job result, as the engine records it, plus what the job produced. */
+export interface TrainResult extends JobResult {
   readonly epochs: number;
   readonly modelBytes?: number;
   readonly modelKey?: string;

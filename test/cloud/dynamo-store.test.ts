@@ -13,6 +13,7 @@ import {
 } from "../../lib/engine";
 import { RunMismatchError } from "../../lib/errors";
 import { type LocalDynamo, startDynalite } from "../support/dynalite";
+import { scenarioOptions, scenarios } from "../support/scenarios";
 import { type Simulation, simulate } from "../support/simulator";
 
 let dynamo: LocalDynamo;
@@ -353,40 +354,16 @@ describe("rankingKey", () => {
  * here is a dozen HTTP calls.
  */
 describe("engine invariants on DynamoStore", () => {
-  const scenarios = fc.sample(
-    fc.record({
-      seed: fc.integer({ min: 0, max: 10_000 }),
-      workers: fc.integer({ min: 1, max: 64 }),
-      budget: fc.integer({ min: 1, max: 300 }),
-      eta: fc.integer({ min: 2, max: 4 }),
-      promotion: fc.constantFrom("bounded" as const, "exact" as const),
-      evolution: fc.constantFrom("auto" as const, "off" as const, "on" as const),
-      failureRate: fc.constantFrom(0, 0.1),
-    }),
-    { numRuns: 8, seed: 4 },
-  );
+  const sampled = fc.sample(scenarios(300), { numRuns: 8, seed: 4 });
 
-  describe.each(scenarios)("scenario %j", (s) => {
-    const options = {
-      settings: {
-        budget: s.budget,
-        seed: s.seed,
-        eta: s.eta,
-        maxEpochs: s.eta ** 3,
-        promotion: s.promotion,
-        evolution: { mode: s.evolution },
-      },
-      workers: s.workers,
-      worldSeed: s.seed,
-      failureRate: s.failureRate,
-    };
+  describe.each(sampled)("scenario %j", (s) => {
+    const options = scenarioOptions(s);
     let run: Simulation;
 
     beforeAll(async () => {
-      run = await simulate({
-        ...options,
-        store: (runId) => new DynamoStore(client, dynamo.tableName, runId),
-      });
+      run = await simulate(
+        scenarioOptions(s, (runId) => new DynamoStore(client, dynamo.tableName, runId)),
+      );
     });
 
     it("never reserves more epochs than the budget, and spends what it reserves", () => {

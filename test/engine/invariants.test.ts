@@ -1,36 +1,12 @@
 import fc from "fast-check";
 import { RungLadder } from "../../lib/engine";
+import { scenarios, simulateScenario } from "../support/scenarios";
 import { simulate } from "../support/simulator";
 
 /** Small runs over many seeds, worker counts, budgets and rung shapes. */
-const scenario = fc.record({
-  seed: fc.integer({ min: 0, max: 10_000 }),
-  workers: fc.integer({ min: 1, max: 64 }),
-  budget: fc.integer({ min: 1, max: 1200 }),
-  eta: fc.integer({ min: 2, max: 4 }),
-  promotion: fc.constantFrom("bounded" as const, "exact" as const),
-  evolution: fc.constantFrom("auto" as const, "off" as const, "on" as const),
-  failureRate: fc.constantFrom(0, 0.1),
-});
+const scenario = scenarios(1200);
 
 const runs = { numRuns: 60 };
-
-type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
-
-const simulateScenario = (s: Scenario) =>
-  simulate({
-    settings: {
-      budget: s.budget,
-      seed: s.seed,
-      eta: s.eta,
-      maxEpochs: s.eta ** 3,
-      promotion: s.promotion,
-      evolution: { mode: s.evolution },
-    },
-    workers: s.workers,
-    worldSeed: s.seed,
-    failureRate: s.failureRate,
-  });
 
 describe("engine invariants under concurrent workers", () => {
   it("never reserves more epochs than the budget, and spends what it reserves", async () => {

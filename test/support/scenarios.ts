@@ -1,0 +1,45 @@
+import fc from "fast-check";
+import type { SearchStore } from "../../lib/engine";
+import { type SimulationOptions, simulate } from "./simulator";
+
+/**
+ * Runs of the engine across seeds, worker counts, budgets, rung shapes,
+ * promotion rules, evolution modes and failure rates: what the invariant
+ * tests sample, on every store.
+ */
+export const scenarios = (maxBudget: number) =>
+  fc.record({
+    seed: fc.integer({ min: 0, max: 10_000 }),
+    workers: fc.integer({ min: 1, max: 64 }),
+    budget: fc.integer({ min: 1, max: maxBudget }),
+    eta: fc.integer({ min: 2, max: 4 }),
+    promotion: fc.constantFrom("bounded" as const, "exact" as const),
+    evolution: fc.constantFrom("auto" as const, "off" as const, "on" as const),
+    failureRate: fc.constantFrom(0, 0.1),
+  });
+
+export type Scenario =
+  ReturnType<typeof scenarios> extends fc.Arbitrary<infer T> ? T : never;
+
+/** The simulation of a scenario: three rungs above the bottom, r = 1. */
+export function scenarioOptions(
+  s: Scenario,
+  store?: (runId: string) => SearchStore,
+): SimulationOptions {
+  return {
+    settings: {
+      budget: s.budget,
+      seed: s.seed,
+      eta: s.eta,
+      maxEpochs: s.eta ** 3,
+      promotion: s.promotion,
+      evolution: { mode: s.evolution },
+    },
+    workers: s.workers,
+    worldSeed: s.seed,
+    failureRate: s.failureRate,
+    ...(store === undefined ? {} : { store }),
+  };
+}
+
+export const simulateScenario = (s: Scenario) => simulate(scenarioOptions(s));
