@@ -53,7 +53,13 @@ export async function tournament(
   );
 }
 
-/** A child of `parent`: the scheduled number of parameters, perturbed by the scheduled noise. */
+/**
+ * A child of `parent`: the scheduled number of parameters, perturbed by the
+ * scheduled noise. A perturbation can leave the configuration as it was (an
+ * integer rounds back, a constraint pins the value), and training the parent
+ * again teaches nothing, so the draw is repeated a few times until the
+ * child differs.
+ */
 export function mutate(
   space: SearchSpace,
   parent: Configuration,
@@ -62,6 +68,21 @@ export function mutate(
   random: Random,
 ): Configuration {
   const count = Math.max(1, Math.round(scheduled(evolution.mutatedParameters, progress)));
-  const names = random.sample(space.names, count);
-  return space.mutate(parent, names, scheduled(evolution.noise, progress), random);
+  const noise = scheduled(evolution.noise, progress);
+  let child = parent;
+  for (
+    let attempt = 0;
+    attempt < MAX_MUTATION_ATTEMPTS && isSame(child, parent);
+    attempt++
+  ) {
+    child = space.mutate(parent, random.sample(space.names, count), noise, random);
+  }
+  return child;
+}
+
+/** Enough that a space with any parameter that can move almost surely moves. */
+const MAX_MUTATION_ATTEMPTS = 10;
+
+function isSame(a: Configuration, b: Configuration): boolean {
+  return Object.keys(a).every((name) => a[name] === b[name]);
 }

@@ -1,3 +1,6 @@
+import { fastTextSpace, parseSettings } from "../../lib/engine";
+import { mutate } from "../../lib/engine/evolution";
+import { Random } from "../../lib/engine/random";
 import { quality, simulate } from "../support/simulator";
 
 const median = (values: readonly number[]) => {
@@ -86,6 +89,21 @@ describe("evolution schedule", () => {
       expect(run.jobs.some((j) => j.trialId === child.parentId && j.rung === 3)).toBe(
         true,
       );
+    }
+  });
+});
+
+describe("mutation", () => {
+  it("always changes the configuration, even late in the run when noise is small", () => {
+    const space = fastTextSpace();
+    const random = Random.fromSeed(9);
+    const evolution = parseSettings({ budget: 1 }).evolution;
+
+    for (let i = 0; i < 300; i++) {
+      const parent = space.sample(random);
+      const child = mutate(space, parent, evolution, 1, random);
+
+      expect(child).not.toEqual(parent);
     }
   });
 });
