@@ -1,4 +1,11 @@
-import type { z } from "zod";
+import { z } from "zod";
+
+/** A seed for pure-rand's generators: a non-negative 32-bit signed integer. */
+export const seedSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
 
 /**
  * Turns zod's issues into one line each that names the field, the value

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { InvalidSettingsError } from "../errors";
-import { describeIssues } from "../validation";
+import { describeIssues, seedSchema } from "../validation";
 import { DEFAULT_FASTTEXT_SPACE } from "./fasttext-space";
 import type { SpaceDefinition } from "./space";
 
@@ -54,12 +54,7 @@ export const settingsSchema = z
     lrDecay: z.number().gt(0).max(1).default(0.9),
     /** "bounded": promotions capped at floor(n/eta) per rung (bounded reads); "exact": the paper's rule. */
     promotion: z.enum(["bounded", "exact"]).default("bounded"),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 31 - 1)
-      .default(1),
+    seed: seedSchema.default(1),
     evolution: evolutionSchema,
     space: z.record(z.string(), z.any()).default(DEFAULT_FASTTEXT_SPACE),
   })

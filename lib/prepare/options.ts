@@ -1,6 +1,6 @@
 import { extname } from "node:path";
 import { z } from "zod";
-import { describeIssues } from "../validation";
+import { describeIssues, seedSchema } from "../validation";
 import { InvalidPrepareOptionsError } from "./errors";
 
 /** Input formats `prepare` reads. */
@@ -37,12 +37,7 @@ export const prepareOptionsSchema = z
     /** Share of each label's rows written to test.txt; 0 writes no test file. @default 0 */
     testFraction: z.number().min(0).lt(1).default(0),
     /** Seed of the split and of the training file's order. @default 1 */
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 31 - 1)
-      .default(1),
+    seed: seedSchema.default(1),
   })
   .strict()
   .refine((options) => options.validFraction + options.testFraction < 1, {

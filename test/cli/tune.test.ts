@@ -20,6 +20,9 @@ const readTrials = async (dir: string): Promise<TrialLine[]> =>
     .filter((line) => line !== "")
     .map((line) => JSON.parse(line) as TrialLine);
 
+/** `rungs tune` on the tiny fixture; add the flags each test is about. */
+const TUNE_TINY = ["tune", "--train", TINY.train, "--valid", TINY.valid];
+
 const newDir = () => mkdtemp(join(tmpdir(), "rungs-cli-"));
 
 const waitFor = async (check: () => Promise<boolean>, seconds: number) => {
@@ -36,11 +39,7 @@ describe("rungs tune", () => {
     const out = await newDir();
 
     const run = await runRungs([
-      "tune",
-      "--train",
-      TINY.train,
-      "--valid",
-      TINY.valid,
+      ...TUNE_TINY,
       "--test",
       TINY.valid,
       "--budget",
@@ -82,11 +81,7 @@ describe("rungs tune", () => {
   it("resumes after kill -9 without losing finished jobs, repeating a rung, or passing the budget", async () => {
     const out = await newDir();
     const args = [
-      "tune",
-      "--train",
-      TINY.train,
-      "--valid",
-      TINY.valid,
+      ...TUNE_TINY,
       "--budget",
       "150",
       "--workers",
@@ -116,11 +111,7 @@ describe("rungs tune", () => {
   it("stops cleanly on Ctrl-C and says how to resume", async () => {
     const out = await newDir();
     const interrupted = startRungs([
-      "tune",
-      "--train",
-      TINY.train,
-      "--valid",
-      TINY.valid,
+      ...TUNE_TINY,
       "--budget",
       "400",
       "--workers",
@@ -139,17 +130,7 @@ describe("rungs tune", () => {
 
   it("refuses to resume a directory with other settings, naming the difference", async () => {
     const out = await newDir();
-    const base = [
-      "tune",
-      "--train",
-      TINY.train,
-      "--valid",
-      TINY.valid,
-      "--workers",
-      "2",
-      "--out",
-      out,
-    ];
+    const base = [...TUNE_TINY, "--workers", "2", "--out", out];
     await runRungs([...base, "--budget", "5"]);
 
     const run = await runRungs([...base, "--budget", "6"]);
@@ -229,17 +210,7 @@ describe("rungs tune input validation", () => {
       }),
     );
 
-    const run = await runRungs([
-      "tune",
-      "--train",
-      TINY.train,
-      "--valid",
-      TINY.valid,
-      "--space",
-      space,
-      "--out",
-      dir,
-    ]);
+    const run = await runRungs([...TUNE_TINY, "--space", space, "--out", dir]);
 
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
@@ -255,17 +226,7 @@ describe("rungs tune input validation", () => {
     const space = join(dir, "space.json");
     await writeFile(space, "{ lr: 0.1 ");
 
-    const run = await runRungs([
-      "tune",
-      "--train",
-      TINY.train,
-      "--valid",
-      TINY.valid,
-      "--space",
-      space,
-      "--out",
-      dir,
-    ]);
+    const run = await runRungs([...TUNE_TINY, "--space", space, "--out", dir]);
 
     expect(run.stderr).toMatch(/--space .*space\.json: not valid JSON/);
     expect(run.code).toBe(2);
