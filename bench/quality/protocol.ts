@@ -1,0 +1,72 @@
+import { join } from "node:path";
+import { parseSettings, RungLadder } from "../../lib/engine";
+
+/** Where the shared datasets live: ../shared/data from the repository root. */
+export const DATA_ROOT = join(__dirname, "..", "..", "..", "shared", "data");
+
+/** A dataset in fastText format, split three ways. */
+export interface DataSet {
+  readonly name: string;
+  readonly train: string;
+  readonly valid: string;
+  readonly test: string;
+}
+
+export function dataSet(name: string): DataSet {
+  const file = (split: string) => join(DATA_ROOT, name, `${split}.txt`);
+  return { name, train: file("train"), valid: file("valid"), test: file("test") };
+}
+
+/** One run of one method: a set, a seed, and what it may spend. */
+export interface Task {
+  readonly set: DataSet;
+  readonly seed: number;
+  /** Epochs, summed over every training of the search. */
+  readonly budget: number;
+  /** Trainings at once, one fastText thread each. */
+  readonly workers: number;
+  /** A directory for models and run state, emptied after the run. */
+  readonly scratch: string;
+}
+
+/** Every method runs this many trainings at once, each on one thread. */
+export const WORKERS = 2;
+
+/**
+ * rungs' default ladder, which Optuna's pruner is given too: rung k trains
+ * r * eta^k epochs with the learning rate times lrDecay^k.
+ */
+export const DEFAULT_LADDER = (() => {
+  const d = parseSettings({ budget: 1 });
+  return new RungLadder(d.minEpochs, d.maxEpochs, d.eta, d.lrDecay);
+})();
+
+/** Epochs of the top rung: what random search trains every configuration for. */
+export const TOP_EPOCHS = DEFAULT_LADDER.epochsAt(DEFAULT_LADDER.topRung);
+
+/** Which sets and seeds a benchmark runs, and each set's epoch budget. */
+export interface Scale {
+  readonly sets: readonly string[];
+  readonly seeds: number;
+  readonly budgets: Readonly<Record<string, number>>;
+}
+
+/**
+ * The benchmark reported in BENCHMARKS.md, sized from calibrate.ts to take
+ * about an hour or two on 2 shared cores. Each budget is a multiple of the top
+ * rung's 27 epochs so that random search can spend all of it. An epoch costs
+ * rungs about 0.7 s of wall time on ag_news, 1.2 s on cooking and 11 s on
+ * 20newsgroups (2 jobs at once, with other runs on the machine).
+ */
+export const FULL: Scale = {
+  sets: ["ag_news", "cooking", "20newsgroups"],
+  seeds: 3,
+  budgets: { ag_news: 135, cooking: 81, "20newsgroups": 27, imdb: 27 },
+};
+
+/** A smoke run of a few minutes: the cheapest set, one seed, a budget of one bracket's start. */
+export const QUICK: Scale = {
+  sets: ["ag_news"],
+  seeds: 1,
+  budgets: { ag_news: 40, cooking: 40 },
+};
