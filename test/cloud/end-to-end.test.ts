@@ -4,6 +4,7 @@
  * the real propose and train handlers, DynamoDB served by dynalite, S3 by
  * s3rver, and the real fastText binary on a small real dataset.
  */
+import "../support/silent-lambda-logs";
 import { readFile } from "node:fs/promises";
 import { DynamoDBClient, paginateQuery } from "@aws-sdk/client-dynamodb";
 import {
@@ -18,7 +19,6 @@ import { type Json, localTaskHandlers } from "../../lib/cloud/definition";
 import { TINY } from "../support/cli";
 import { type LocalDynamo, startDynalite } from "../support/dynalite";
 import { type LocalS3, startS3rver } from "../support/s3rver";
-import "../support/silent-lambda-logs";
 import { synthTuner } from "./synth";
 
 // biome-ignore format: Biome cannot parse the trailing comma it would add.

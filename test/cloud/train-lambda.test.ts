@@ -1,3 +1,4 @@
+import "../support/silent-lambda-logs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
