@@ -66,13 +66,22 @@ function drawPanel(panel: PanelInput, x0: number): string {
   );
   const xLabel = `<text x="${sx(panel.budget / 2)}" y="${PANEL.top + plotHeight + 30}" text-anchor="middle">epochs spent</text>`;
   const yLabel = `<text transform="translate(${x0 + 12} ${sy((low + high) / 2)}) rotate(-90)" text-anchor="middle">best validation P@1</text>`;
-  const paths = lines.map(
-    (line) =>
-      `<polyline fill="none" stroke="${COLOURS[line.method]}" stroke-width="1.8" points="${line.points
-        .map(([e, v]) => `${sx(e).toFixed(1)},${sy(v).toFixed(1)}`)
-        .join(" ")}"/>`,
-  );
+  // rungs last, so that it is on top where it and ASHA coincide.
+  const paths = [...lines].reverse().map((line) => {
+    const [e, v] = line.points.at(-1)!;
+    const points = line.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`);
+    return (
+      `<polyline fill="none" ${stroke(line.method)} points="${points.join(" ")}"/>` +
+      `<circle cx="${sx(e).toFixed(1)}" cy="${sy(v).toFixed(1)}" r="3" fill="${COLOURS[line.method]}"/>`
+    );
+  });
   return [...yTicks, frame, title, ...xTicks, xLabel, yLabel, ...paths].join("\n");
+}
+
+/** ASHA is dashed: until evolution starts it is rungs, and the two lines often coincide. */
+function stroke(method: Method): string {
+  const dash = method === "asha" ? ' stroke-dasharray="5 3"' : "";
+  return `stroke="${COLOURS[method]}" stroke-width="1.8"${dash}`;
 }
 
 /**
@@ -129,7 +138,7 @@ function legend(y: number): string {
   return METHODS.map((method, i) => {
     const x = 20 + i * LEGEND_ENTRY;
     return (
-      `<line x1="${x}" x2="${x + 24}" y1="${y}" y2="${y}" stroke="${COLOURS[method]}" stroke-width="2.5"/>` +
+      `<line x1="${x}" x2="${x + 24}" y1="${y}" y2="${y}" ${stroke(method)}/>` +
       `<text x="${x + 30}" y="${y + 4}">${method === "autotune" ? "autotune (time-boxed)" : method}</text>`
     );
   }).join("\n");

@@ -5,14 +5,15 @@
  * each set and seed; then retrains each one's choice and scores it on test.
  *
  *   npx tsx bench/quality/run.ts [--quick] [--sets ag_news,cooking] [--seeds 3]
+ *     [--methods rungs,asha] [--budget 300] [--results dir]
  *
- * Writes bench/results/quality.md, quality.svg and one JSON per run under
- * bench/results/quality/ (with --quick: quality-quick.*). A run whose JSON is
+ * Writes quality.md, quality.svg and one JSON per run under quality/ in
+ * bench/results/ (with --quick: quality-quick.*). A run whose JSON is
  * already there is read, not run again, so a killed benchmark resumes; pass
  * --fresh to run everything again, or --report-only to run nothing.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
+import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { runAutotune } from "./autotune";
@@ -62,7 +63,6 @@ async function main(): Promise<void> {
 
   const name = flags.quick ? "quality-quick" : "quality";
   const rawDir = join(flags.results, name);
-  const machine = describeMachine();
   const outcomes: RunOutcome[] = [];
   for (const set of sets) {
     for (const seed of seeds) {
@@ -70,6 +70,7 @@ async function main(): Promise<void> {
         const file = join(rawDir, set, `${method}-seed${seed}.json`);
         const saved = flags.fresh ? undefined : await readOutcome(file);
         if (saved === undefined && flags.reportOnly) continue;
+        checkSameBudget(saved, scale.budgets[set]!, file);
         const outcome =
           saved ?? (await runAndSave(method, taskFor(scale, set, seed), outcomes, file));
         outcomes.push(outcome);
@@ -84,10 +85,11 @@ async function main(): Promise<void> {
     budget: budgets[set]!,
     outcomes: outcomes.filter((o) => o.set === set),
   }));
+  await mkdir(flags.results, { recursive: true });
   await writeFile(join(flags.results, plot), qualityPlot(panels));
   const report = qualityReport({
     command: commandLine(),
-    machine: `${machine}; load average ${loadavg()[0]!.toFixed(1)} at the end`,
+    machine: describeMachine(),
     sets,
     seeds,
     budgets,
@@ -159,6 +161,14 @@ async function readOutcome(file: string): Promise<RunOutcome | undefined> {
   }
 }
 
+/** A saved run of another budget would mix two benchmarks in one table. */
+function checkSameBudget(saved: RunOutcome | undefined, budget: number, file: string) {
+  if (saved === undefined || saved.budget === null || saved.budget === budget) return;
+  throw new Error(
+    `${file} holds a run with a budget of ${saved.budget} epochs, not ${budget}; pass another --results directory, or --fresh to replace it`,
+  );
+}
+
 function summary(outcome: RunOutcome): string {
   const test = outcome.testScore?.toFixed(4) ?? `none (${outcome.failure})`;
   const valid = outcome.chosen?.validScore.toFixed(4) ?? "-";
@@ -195,11 +205,15 @@ function range(n: number): number[] {
 function describeMachine(): string {
   const cores = cpus();
   const memory = (totalmem() / 2 ** 30).toFixed(0);
-  return `${cores.length} × ${cores[0]?.model ?? "unknown CPU"}, ${memory} GB RAM, Linux ${release()}, Node ${process.version}; load average ${loadavg()[0]!.toFixed(1)} at the start`;
+  return `${cores.length} × ${cores[0]?.model ?? "unknown CPU"}, ${memory} GB RAM, Linux ${release()}, Node ${process.version}`;
 }
 
+/** The command that ran the benchmark: flags that only choose what to rerun are left out. */
 function commandLine(): string {
-  return ["npx tsx bench/quality/run.ts", ...process.argv.slice(2)].join(" ");
+  const args = process.argv
+    .slice(2)
+    .filter((a) => a !== "--report-only" && a !== "--fresh");
+  return ["npx tsx bench/quality/run.ts", ...args].join(" ");
 }
 
 main().catch((error: unknown) => {
