@@ -152,13 +152,9 @@ async function preload(
   const runId = `bench-${trials}-${rule}`;
   const space = fastTextSpace();
   const random = Random.fromSeed(trials);
-  const probe = parseSettings({ budget: 1, promotion: rule });
-  const ladder = new RungLadder(
-    probe.minEpochs,
-    probe.maxEpochs,
-    probe.eta,
-    probe.lrDecay,
-  );
+  // A budget large enough for the default ladder's full height.
+  const probe = parseSettings({ budget: 1_000_000, promotion: rule });
+  const ladder = RungLadder.of(probe);
   const items: Item[] = [];
   const completed: number[] = [];
   const promoted: number[] = [];

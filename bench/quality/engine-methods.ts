@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks";
 import { parseSettings, type SettingsInput, type TrialRecord } from "../../lib/engine";
 import { type TuneProgress, tune } from "../../lib/local/tune";
 import { bestSoFar, type JobLine, type RunOutcome } from "./outcome";
-import { type Task, TOP_EPOCHS } from "./protocol";
+import { type Task, topEpochs } from "./protocol";
 
 /** The methods that are rungs' own engine with some settings changed. */
 export type EngineMethod = "rungs" | "asha" | "random";
@@ -17,8 +17,8 @@ const SETTINGS: Record<EngineMethod, (task: Task) => SettingsInput> = {
   random: ({ budget, seed }) => ({
     budget,
     seed,
-    minEpochs: TOP_EPOCHS,
-    maxEpochs: TOP_EPOCHS,
+    minEpochs: topEpochs(budget),
+    maxEpochs: topEpochs(budget),
     evolution: { mode: "off" },
   }),
 };

@@ -6,7 +6,7 @@ import { createInterface } from "node:readline";
 import { DEFAULT_FASTTEXT_SPACE } from "../../lib/engine";
 import { trainFastText } from "../../lib/trainer";
 import { bestSoFar, type Chosen, type JobLine, type RunOutcome } from "./outcome";
-import { DEFAULT_LADDER, type Task } from "./protocol";
+import { defaultLadder, type Task } from "./protocol";
 
 /** Debian's interpreter, the one python3-optuna is installed for. */
 const PYTHON = "/usr/bin/python3";
@@ -71,15 +71,16 @@ export async function runOptuna(task: Task): Promise<RunOutcome> {
 
 /** Runs the study and collects its reports; rejects if Python fails. */
 function search(task: Task, scratch: string): Promise<Report[]> {
+  const ladder = defaultLadder(task.budget);
   const input = {
     train: task.set.train,
     valid: task.set.valid,
     seed: task.seed,
     budget: task.budget,
     jobs: task.workers,
-    rungs: DEFAULT_LADDER.epochs,
-    eta: DEFAULT_LADDER.eta,
-    lrDecay: DEFAULT_LADDER.lrDecay,
+    rungs: ladder.epochs,
+    eta: ladder.eta,
+    lrDecay: ladder.lrDecay,
     space: DEFAULT_FASTTEXT_SPACE,
     fasttext: process.env.RUNGS_FASTTEXT || "fasttext",
     scratch,

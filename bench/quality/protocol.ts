@@ -33,16 +33,19 @@ export interface Task {
 export const WORKERS = 2;
 
 /**
- * rungs' default ladder, which Optuna's pruner is given too: rung k trains
- * r * eta^k epochs with the learning rate times lrDecay^k.
+ * The ladder rungs uses by default for a budget, which Optuna's pruner is
+ * given too: rung k trains r * eta^k epochs with the learning rate times
+ * lrDecay^k, up to the highest rung the budget can reach.
  */
-export const DEFAULT_LADDER = (() => {
-  const d = parseSettings({ budget: 1 });
-  return new RungLadder(d.minEpochs, d.maxEpochs, d.eta, d.lrDecay);
-})();
+export function defaultLadder(budget: number): RungLadder {
+  return RungLadder.of(parseSettings({ budget }));
+}
 
 /** Epochs of the top rung: what random search trains every configuration for. */
-export const TOP_EPOCHS = DEFAULT_LADDER.epochsAt(DEFAULT_LADDER.topRung);
+export function topEpochs(budget: number): number {
+  const ladder = defaultLadder(budget);
+  return ladder.epochsAt(ladder.topRung);
+}
 
 /** Which sets and seeds a benchmark runs, and each set's epoch budget. */
 export interface Scale {

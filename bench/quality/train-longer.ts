@@ -1,8 +1,8 @@
 /**
  * Were a method's choices bad configurations, or good ones trained too
  * briefly? Retrains each run's chosen configuration for the top rung's
- * epochs (with the top rung's learning rate) and scores it on valid and
- * test, beside the scores it was chosen with.
+ * epochs of the full default ladder, 27 (with that rung's learning rate),
+ * and scores it on valid and test, beside the scores it was chosen with.
  *
  *   npx tsx bench/quality/train-longer.ts --set 20newsgroups [--methods rungs,asha]
  *
@@ -14,16 +14,20 @@ import { join } from "node:path";
 import { Command } from "commander";
 import { evaluate, trainFastText } from "../../lib/trainer";
 import type { Chosen, RunOutcome } from "./outcome";
-import { type DataSet, DEFAULT_LADDER, dataSet, TOP_EPOCHS } from "./protocol";
+import { type DataSet, dataSet, defaultLadder } from "./protocol";
+
+/** The default ladder at its full height (1, 3, 9, 27 epochs): a budget that reaches every rung. */
+const FULL_LADDER = defaultLadder(1_000_000);
+const TOP_EPOCHS = FULL_LADDER.epochsAt(FULL_LADDER.topRung);
 
 const RESULTS = join(__dirname, "..", "results");
 
 /** The chosen configuration as the top rung would train it: its base lr decayed for that rung. */
 function atTopRung(chosen: Chosen): Record<string, number | string> {
-  const rung = DEFAULT_LADDER.epochs.indexOf(chosen.epochs);
+  const rung = FULL_LADDER.epochs.indexOf(chosen.epochs);
   const lr = Number(chosen.config.lr);
-  const base = lr / DEFAULT_LADDER.lrDecay ** rung;
-  const top = DEFAULT_LADDER.learningRate(base, DEFAULT_LADDER.topRung);
+  const base = lr / FULL_LADDER.lrDecay ** rung;
+  const top = FULL_LADDER.learningRate(base, FULL_LADDER.topRung);
   return { ...chosen.config, lr: Number(top.toPrecision(6)) };
 }
 
@@ -64,7 +68,7 @@ async function main(): Promise<void> {
   for (const file of (await readdir(dir)).sort()) {
     const outcome = JSON.parse(await readFile(join(dir, file), "utf8")) as RunOutcome;
     if (!methods.includes(outcome.method) || outcome.chosen === undefined) continue;
-    if (!DEFAULT_LADDER.epochs.includes(outcome.chosen.epochs)) continue;
+    if (!FULL_LADDER.epochs.includes(outcome.chosen.epochs)) continue;
 
     const scores = await scoresAtTopRung(set, outcome.chosen);
     rows.push(

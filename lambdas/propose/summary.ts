@@ -80,8 +80,7 @@ export function summarize(
 }
 
 function isTopRung(run: RunRecord, rung: number): boolean {
-  const { minEpochs, maxEpochs, eta, lrDecay } = run.settings;
-  return new RungLadder(minEpochs, maxEpochs, eta, lrDecay).isTop(rung);
+  return RungLadder.of(run.settings).isTop(rung);
 }
 
 /** Writes the summary, with the settings the run searched with, as JSON. */

@@ -1,4 +1,5 @@
 import { SingleBar } from "cli-progress";
+import { RungLadder } from "../engine/ladder";
 import type { RunRecord } from "../engine/store";
 import type { TrialRecord } from "../engine/trial";
 import type { TuneProgress } from "../local/tune";
@@ -60,7 +61,7 @@ class LineProgress implements TuneProgress {
     this.stream.write(
       again
         ? `resuming ${run.runId}: ${resumed.finished} jobs kept, ${resumed.unfinished} to train again, ${run.spent}/${run.settings.budget} epochs spent\n`
-        : `tuning ${run.runId}: budget ${run.settings.budget} epochs\n`,
+        : `tuning ${run.runId}: budget ${run.settings.budget} epochs, rungs of ${RungLadder.of(run.settings).epochs.join(", ")} epochs\n`,
     );
   }
 

@@ -23,7 +23,10 @@ export function addTuneCommand(program: Command): void {
     .option("--out <dir>", "output directory; the same command again resumes", d.out)
     .option("--metric <name>", "precision or recall, at k = 1", d.metric)
     .option("--min-epochs <r>", "epochs on the bottom rung (r)", d.minEpochs)
-    .option("--max-epochs <R>", "epochs on the top rung, at most (R)", d.maxEpochs)
+    .option(
+      "--max-epochs <R>",
+      "epochs on the top rung, at most (R) (default: up to 27, as high as the budget can reach)",
+    )
     .option("--eta <n>", "reduction factor: the top 1/eta of a rung is promoted", d.eta)
     .option("--lr-decay <x>", "learning-rate multiplier per rung", d.lrDecay)
     .option(

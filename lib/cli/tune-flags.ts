@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { validateDataset } from "../dataset";
 import { parseFastTextSpace } from "../engine/fasttext-space";
-import { parseSettings, type SearchSettings } from "../engine/settings";
+import { parseSettings } from "../engine/settings";
 import { InvalidInputError } from "../errors";
 import type { TuneOptions } from "../local/tune";
 import { describeIssues } from "../validation";
@@ -20,7 +20,6 @@ export const TUNE_DEFAULTS = {
   out: "rungs-run",
   metric: "precision",
   minEpochs: "1",
-  maxEpochs: "27",
   eta: "3",
   lrDecay: "0.9",
   promotion: "bounded",
@@ -78,7 +77,6 @@ export async function parseTuneFlags(flags: TuneFlags): Promise<TuneOptions> {
       flagName,
     ),
   );
-  if (settings !== undefined) problems.push(...budgetProblems(settings));
 
   for (const flag of ["train", "valid", "test"] as const) {
     const path = flags[flag];
@@ -114,14 +112,6 @@ function numeric(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   const value = Number(text);
   return text.trim() !== "" && Number.isFinite(value) ? value : text;
-}
-
-function budgetProblems(settings: SearchSettings): string[] {
-  return settings.budget < settings.minEpochs
-    ? [
-        `--budget: received ${settings.budget}; must be at least --min-epochs (${settings.minEpochs}), the cost of one bottom-rung trial`,
-      ]
-    : [];
 }
 
 async function readSpace(path: string | undefined, problems: string[]) {

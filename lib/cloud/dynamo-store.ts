@@ -345,12 +345,7 @@ export class DynamoStore implements SearchStore {
   /** The best of each rung's first OPEN and first PROMOTED entries. */
   async best(): Promise<TrialRecord | undefined> {
     const settings = await this.loadSettings();
-    const ladder = new RungLadder(
-      settings.minEpochs,
-      settings.maxEpochs,
-      settings.eta,
-      settings.lrDecay,
-    );
+    const ladder = RungLadder.of(settings);
 
     const partitions = ladder.epochs.flatMap((_, rung) => [
       this.openPartition(rung),

@@ -30,12 +30,7 @@ export class Proposer {
     private readonly store: SearchStore,
     readonly settings: SearchSettings,
   ) {
-    this.ladder = new RungLadder(
-      settings.minEpochs,
-      settings.maxEpochs,
-      settings.eta,
-      settings.lrDecay,
-    );
+    this.ladder = RungLadder.of(settings);
     this.space = fastTextSpace(settings.space);
   }
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { InvalidSettingsError } from "../errors";
 import { describeIssues, seedSchema } from "../validation";
 import { DEFAULT_FASTTEXT_SPACE } from "./fasttext-space";
+import { RungLadder } from "./ladder";
 import type { SpaceDefinition } from "./space";
 
 const DEFAULT_MIN_EPOCHS = 1;
@@ -46,8 +47,11 @@ export const settingsSchema = z
     budget: z.number().int().positive(),
     /** r: epochs on the bottom rung. */
     minEpochs: z.number().int().positive().default(DEFAULT_MIN_EPOCHS),
-    /** R: epochs on the top rung (rounded down to r * eta^k). */
-    maxEpochs: z.number().int().positive().default(DEFAULT_MAX_EPOCHS),
+    /**
+     * R: epochs on the top rung (rounded down to r * eta^k). Unset: the
+     * highest rung up to 27 epochs that the budget can carry a configuration to.
+     */
+    maxEpochs: z.number().int().positive().optional(),
     /** eta: reduction factor; the top 1/eta of a rung is promoted. */
     eta: z.number().int().min(2).max(16).default(3),
     /** Learning-rate multiplier per rung: rung k trains with lr * lrDecay^k. */
@@ -60,13 +64,17 @@ export const settingsSchema = z
   })
   .strict();
 
-export type SearchSettings = Omit<z.output<typeof settingsSchema>, "space"> & {
+export type SearchSettings = Omit<
+  z.output<typeof settingsSchema>,
+  "space" | "maxEpochs"
+> & {
+  readonly maxEpochs: number;
   readonly space: SpaceDefinition;
 };
 export type SettingsInput = z.input<typeof settingsSchema>;
 export type EvolutionSettings = SearchSettings["evolution"];
 
-/** Settings with defaults filled in; every problem listed at once. */
+/** Settings with defaults filled in, maxEpochs fitted to the budget; every problem listed at once. */
 export function parseSettings(
   input: unknown,
   label: (path: string) => string = (path) => path,
@@ -77,7 +85,12 @@ export function parseSettings(
     ...rungProblems(input, label),
   ];
   if (problems.length > 0 || !parsed.success) throw new InvalidSettingsError(problems);
-  return parsed.data as SearchSettings;
+
+  const settings = parsed.data;
+  const maxEpochs = settings.maxEpochs ?? fittedMaxEpochs(settings);
+  const reach = reachProblems({ ...settings, maxEpochs }, settings.maxEpochs, label);
+  if (reach.length > 0) throw new InvalidSettingsError(reach);
+  return { ...settings, maxEpochs } as SearchSettings;
 }
 
 /**
@@ -87,9 +100,51 @@ export function parseSettings(
 function rungProblems(input: unknown, label: (path: string) => string): string[] {
   const fields = (input ?? {}) as { minEpochs?: unknown; maxEpochs?: unknown };
   const min = fields.minEpochs ?? DEFAULT_MIN_EPOCHS;
-  const max = fields.maxEpochs ?? DEFAULT_MAX_EPOCHS;
+  const max = fields.maxEpochs;
   if (typeof min !== "number" || typeof max !== "number" || max >= min) return [];
   return [
     `${label("maxEpochs")}: received ${max}; must be at least ${label("minEpochs")} (${min})`,
+  ];
+}
+
+type LadderSettings = Pick<SearchSettings, "budget" | "minEpochs" | "eta" | "lrDecay">;
+
+const ladderOf = (s: LadderSettings, maxEpochs: number) =>
+  new RungLadder(s.minEpochs, maxEpochs, s.eta, s.lrDecay);
+
+/**
+ * The default top rung: as high as 27 epochs, but no higher than the budget
+ * can carry one configuration. A top rung no trial can reach would leave
+ * evolution without parents and hand back a model from a lower rung; a
+ * shorter ladder spends the same budget on fewer, better-trained finalists.
+ */
+function fittedMaxEpochs(settings: LadderSettings): number {
+  const tallest = ladderOf(settings, Math.max(DEFAULT_MAX_EPOCHS, settings.minEpochs));
+  const reachable = tallest.epochs.filter(
+    (top) => ladderOf(settings, top).climbCost <= settings.budget,
+  );
+  return reachable.at(-1) ?? settings.minEpochs;
+}
+
+/** A budget that cannot take even one configuration to the top rung is refused before anything trains. */
+function reachProblems(
+  settings: LadderSettings & { maxEpochs: number },
+  requested: number | undefined,
+  label: (path: string) => string,
+): string[] {
+  const ladder = ladderOf(settings, settings.maxEpochs);
+  const cost = ladder.climbCost;
+  if (cost <= settings.budget) return [];
+
+  const top = ladder.epochsAt(ladder.topRung);
+  if (requested === undefined || ladder.topRung === 0) {
+    return [
+      `${label("budget")}: received ${settings.budget}; must be at least ${label("minEpochs")} (${settings.minEpochs}), the cost of one bottom-rung trial`,
+    ];
+  }
+  const fits = fittedMaxEpochs(settings);
+  return [
+    `${label("budget")}: received ${settings.budget}; no configuration could reach the top rung of ${top} epochs, since getting one there costs ${cost} epochs (${ladder.describeClimb()}). ` +
+      `Raise ${label("budget")} to at least ${cost}, or lower ${label("maxEpochs")} to ${fits} (or leave it unset to fit the budget)`,
   ];
 }

@@ -52,6 +52,7 @@ describe("rungs tune", () => {
       out,
     ]);
 
+    expect(run.stderr).toContain("budget 40 epochs, rungs of 1, 3, 9 epochs");
     expect(run.stderr).toContain("[40/40 epochs");
     expect(run.code).toBe(0);
     const trials = await readTrials(out);
@@ -182,6 +183,26 @@ describe("rungs tune input validation", () => {
     ]) {
       expect(run.stderr).toMatch(expected);
     }
+    await expect(readFile(join(out, "trials.jsonl"))).rejects.toThrow();
+  });
+
+  it("refuses a top rung the budget cannot reach, saying which flag to change", async () => {
+    const out = await newDir();
+
+    const run = await runRungs([
+      ...TUNE_TINY,
+      "--budget",
+      "50",
+      "--max-epochs",
+      "27",
+      "--out",
+      out,
+    ]);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /--budget: received 50; no configuration could reach the top rung of 27 epochs, since getting one there costs 108 epochs .* Raise --budget to at least 108, or lower --max-epochs to 9/,
+    );
     await expect(readFile(join(out, "trials.jsonl"))).rejects.toThrow();
   });
 

@@ -26,6 +26,15 @@ describe("RungLadder", () => {
     expect(ladder.learningRate(0.5, 2)).toBeCloseTo(0.32, 10);
   });
 
+  it("costs (top rung + 1) × R epochs to carry one configuration to the top", () => {
+    const ladder = new RungLadder(1, 27, 3, 0.9);
+
+    expect(ladder.climbCost).toBe(108);
+    expect(ladder.describeClimb()).toBe("27 × 1 + 9 × 3 + 3 × 9 + 1 × 27");
+    expect(new RungLadder(2, 40, 3, 1).climbCost).toBe(3 * 18);
+    expect(new RungLadder(27, 27, 3, 1).climbCost).toBe(27);
+  });
+
   it("refuses a rung above the top", () => {
     expect(() => new RungLadder(1, 9, 3, 1).epochsAt(3)).toThrow(
       /rung 3 is above the top rung 2/,

@@ -52,4 +52,36 @@ describe("parseSettings", () => {
       /maxEpochs: received 3; must be at least minEpochs \(9\)/,
     );
   });
+
+  it("fits the default top rung to the highest one the budget can reach", () => {
+    const topFor = (budget: number, more = {}) =>
+      parseSettings({ budget, ...more }).maxEpochs;
+
+    expect(topFor(108)).toBe(27);
+    expect(topFor(107)).toBe(9);
+    expect(topFor(27)).toBe(9);
+    expect(topFor(26)).toBe(3);
+    expect(topFor(5)).toBe(1);
+    expect(topFor(1)).toBe(1);
+    expect(topFor(200, { eta: 2 })).toBe(16);
+    expect(topFor(40, { minEpochs: 2 })).toBe(6);
+  });
+
+  it("refuses a top rung the budget cannot reach, naming the budget and the rung that would fit", () => {
+    expect(() =>
+      parseSettings({ budget: 50, maxEpochs: 27 }, (path) => `--${path}`),
+    ).toThrow(
+      "--budget: received 50; no configuration could reach the top rung of 27 epochs, since getting one there costs 108 epochs (27 × 1 + 9 × 3 + 3 × 9 + 1 × 27). Raise --budget to at least 108, or lower --maxEpochs to 9 (or leave it unset to fit the budget)",
+    );
+    expect(parseSettings({ budget: 108, maxEpochs: 27 }).maxEpochs).toBe(27);
+  });
+
+  it("refuses a budget smaller than one bottom-rung trial", () => {
+    expect(() => parseSettings({ budget: 2, minEpochs: 3 })).toThrow(
+      "budget: received 2; must be at least minEpochs (3), the cost of one bottom-rung trial",
+    );
+    expect(() => parseSettings({ budget: 2, minEpochs: 3, maxEpochs: 3 })).toThrow(
+      /must be at least minEpochs \(3\)/,
+    );
+  });
 });
