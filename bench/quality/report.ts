@@ -1,4 +1,5 @@
 import { METHODS, type Method, type RunOutcome } from "./outcome";
+import { defaultLadder } from "./protocol";
 import { median, medianAndRange } from "./stats";
 
 export interface ReportInput {
@@ -24,7 +25,8 @@ export function qualityReport(input: ReportInput): string {
     "",
     `Command: \`${input.command}\`  `,
     `Machine: ${input.machine}  `,
-    `Seeds: ${input.seeds.join(", ")}; budgets (epochs per run): ${input.sets.map((s) => `${s} ${input.budgets[s]}`).join(", ")}.`,
+    `Seeds: ${input.seeds.join(", ")}; budgets (epochs per run) and the default rungs they reach: ${input.sets.map(budgetAndRungs(input.budgets)).join("; ")}.`,
+    "Random search trains every configuration for the top rung's epochs; Optuna's pruner is given the same rungs.",
     "",
     "Every method runs 2 trainings at once with 1 fastText thread each, except autotune: `-thread 2`, given the seconds rungs' search took on the same set and seed.",
     "Each cell is the median over seeds, with the range (min–max) in brackets.",
@@ -113,3 +115,8 @@ function verdict(set: string, outcomes: readonly RunOutcome[]): string {
   const word = gap >= 0 ? "ahead of" : "behind";
   return `- ${set}: rungs ${ours.toFixed(4)}, ${Math.abs(gap).toFixed(4)} ${word} the best other method (${best.method}, ${best.value.toFixed(4)}).`;
 }
+
+const budgetAndRungs = (budgets: Readonly<Record<string, number>>) => (set: string) => {
+  const budget = budgets[set]!;
+  return `${set} ${budget} (${defaultLadder(budget).epochs.join(", ")} epochs)`;
+};
