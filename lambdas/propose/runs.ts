@@ -5,8 +5,10 @@ import { DynamoStore } from "../../lib/cloud/dynamo-store";
 import {
   type Proposal,
   Proposer,
+  RungLadder,
   type RunRecord,
   remainingEpochs,
+  shouldWait,
 } from "../../lib/engine";
 import { InvalidInputError, RunNotFoundError } from "../../lib/errors";
 import { unreadableDatasets } from "./datasets";
@@ -104,18 +106,23 @@ export async function proposeJob(
 }
 
 /**
- * Whether unreserved epochs can still pay for a bottom-rung job, i.e. whether
- * another round of workers would be given work. Jobs still out are not waited
- * for: when a round ends every worker has ended, so a job still "running" was
- * lost with its worker and will never report; waiting for it would loop the
- * run forever.
+ * Whether another round of workers would be given work: unreserved epochs
+ * can pay for a bottom-rung job, and the proposer would not tell a fresh
+ * worker to wait (the endgame, with jobs out). When a round ends every worker
+ * has ended, so a job still out is either carried by a worker that hit its
+ * iteration cap, which the last round reports and carries on from, or lost
+ * with its worker; another full round would wait for it forever.
  */
 export async function runStatus(
   services: Services,
   runId: string,
 ): Promise<{ budgetLeft: boolean }> {
   const run = await requireRun(storeFor(services, runId), runId);
-  return { budgetLeft: remainingEpochs(run) >= run.settings.minEpochs };
+  const ladder = RungLadder.of(run.settings);
+  return {
+    budgetLeft:
+      remainingEpochs(run) >= run.settings.minEpochs && !shouldWait(run, ladder),
+  };
 }
 
 /** Writes `runs/<runId>/summary.json` to the bucket and returns the summary. */

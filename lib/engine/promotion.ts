@@ -72,6 +72,23 @@ export async function claimPromotion(
   return winner;
 }
 
+/**
+ * Claims the best unpromoted member of `rung`, in or out of the top 1/eta:
+ * the endgame's promotion, made only when the budget has nothing better to
+ * pay for (see Proposer). The promoted count still grows, so that the
+ * bounded rule gives no second promotion for the same slot.
+ */
+export async function claimEndgamePromotion(
+  store: SearchStore,
+  ladder: RungLadder,
+  rung: number,
+): Promise<TrialRecord | undefined> {
+  await store.claimPromotionSlot(rung, Number.MAX_SAFE_INTEGER);
+  const winner = await claimBestCandidate(store, ladder, "bounded", rung, 0);
+  if (winner === undefined) await store.releasePromotionSlot(rung);
+  return winner;
+}
+
 /** Races are rare and each loss means another proposer took a candidate; a few tries suffice. */
 const MAX_CLAIM_ATTEMPTS = 8;
 

@@ -1,9 +1,10 @@
 import { RunNotFoundError } from "../errors";
 import { budgetProgress, remainingEpochs } from "./budget";
+import { bottomShareSpent, shouldWait, trainingOn } from "./endgame";
 import { mutate, scheduled, shouldMutate, tournament } from "./evolution";
 import { fastTextSpace } from "./fasttext-space";
 import { RungLadder } from "./ladder";
-import { claimPromotion, mayPromote } from "./promotion";
+import { claimEndgamePromotion, claimPromotion, mayPromote } from "./promotion";
 import { Random } from "./random";
 import type { SearchSettings } from "./settings";
 import type { SearchSpace } from "./space";
@@ -36,8 +37,10 @@ export class Proposer {
 
   /**
    * Records the worker's previous result, then hands out the next job: a
-   * promotion if some rung has one to give, else a new bottom-rung trial,
-   * else "done" when the budget cannot pay for either.
+   * promotion if some rung has one to give; else, once the bottom rung has
+   * had its share of the budget, an endgame promotion (see endgame.ts);
+   * else a new bottom-rung trial, unless the endgame says to wait; else
+   * "done" when the budget cannot pay for any.
    */
   async propose(request: ProposeRequest): Promise<Proposal> {
     const answered = await this.store.findProposal(request.requestId);
@@ -46,9 +49,13 @@ export class Proposer {
     if (request.previous !== undefined) await this.record(request.previous);
 
     const run = await this.currentRun();
+    const endgame = bottomShareSpent(run, this.ladder);
     const job =
       (await this.promote(run, request.requestId)) ??
-      (await this.newTrial(run, request.requestId));
+      (endgame ? await this.promoteInEndgame(run, request.requestId) : undefined) ??
+      (shouldWait(run, this.ladder)
+        ? undefined
+        : await this.newTrial(run, request.requestId));
     const proposal: Proposal =
       job === undefined ? { action: "done" } : { action: "train", job };
 
@@ -105,6 +112,38 @@ export class Proposer {
         "promotion",
         requestId,
       );
+      await this.store.addJob(job);
+      return job;
+    }
+    return undefined;
+  }
+
+  /**
+   * With the bottom rung's share spent, the epochs go to the best unpromoted
+   * member of the highest rung the budget can still promote out of, in its
+   * top 1/eta or not. A rung below one with jobs still training is left
+   * alone: those results may earn promotions that need the epochs more.
+   */
+  private async promoteInEndgame(
+    run: RunRecord,
+    requestId: string,
+  ): Promise<Job | undefined> {
+    for (let rung = this.ladder.topRung - 1; rung >= 0; rung--) {
+      if (rung + 1 < this.ladder.topRung && trainingOn(run, rung + 1) > 0)
+        return undefined;
+
+      const epochs = this.ladder.epochsAt(rung + 1);
+      const unpromoted = (run.completed[rung] ?? 0) - (run.promoted[rung] ?? 0);
+      if (remainingEpochs(run) < epochs || unpromoted <= 0) continue;
+      if (!(await this.store.reserveEpochs(epochs))) continue;
+
+      const winner = await claimEndgamePromotion(this.store, this.ladder, rung);
+      if (winner === undefined) {
+        await this.store.releaseEpochs(epochs);
+        continue;
+      }
+
+      const job = this.job(winner.trialId, rung + 1, winner.config, "endgame", requestId);
       await this.store.addJob(job);
       return job;
     }

@@ -6,8 +6,12 @@
 /** One value per hyperparameter, keyed by the fastText option name (e.g. `lr`, `dim`). */
 export type Configuration = Readonly<Record<string, number | string>>;
 
-/** Where a bottom-rung configuration came from, or that it was promoted. */
-export type Origin = "random" | "mutation" | "promotion";
+/**
+ * Where a bottom-rung configuration came from, or how it was promoted:
+ * "promotion" by ASHA's top-1/eta rule, "endgame" as the best left on its
+ * rung once the bottom rung has had its share of the budget.
+ */
+export type Origin = "random" | "mutation" | "promotion" | "endgame";
 
 /** A unit of work: train `config` for `epochs` epochs from scratch and score it. */
 export interface Job {

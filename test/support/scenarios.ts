@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import type { SearchStore } from "../../lib/engine";
-import { type SimulationOptions, simulate } from "./simulator";
+import { RungLadder, type SearchStore } from "../../lib/engine";
+import { type Simulation, type SimulationOptions, simulate } from "./simulator";
 
 /**
  * Runs of the engine across seeds, worker counts, budgets, rung shapes,
@@ -46,3 +46,27 @@ export function scenarioOptions(
 }
 
 export const simulateScenario = (s: Scenario) => simulate(scenarioOptions(s));
+
+/**
+ * Every promotion of a run comes from the rung below and follows its rule:
+ * ASHA's ("promotion") takes a member of the rung's top 1/eta; the
+ * endgame's ("endgame") only comes once new trials have had the bottom
+ * rung's share of the budget, and takes the best member not yet promoted.
+ */
+export function expectLawfulPromotions(run: Simulation): void {
+  const { budget, eta } = run.run.settings;
+  const bottomShare = budget / (RungLadder.of(run.run.settings).topRung + 1);
+
+  for (const promotion of run.promotions) {
+    const below = run.jobs.find(
+      (j) => j.trialId === promotion.job.trialId && j.rung === promotion.job.rung - 1,
+    );
+    expect(below).toBeDefined();
+    if (promotion.job.origin === "promotion") {
+      expect(promotion.rank).toBeLessThanOrEqual(Math.floor(promotion.finished / eta));
+    } else {
+      expect(promotion.newTrialsBefore).toBeGreaterThanOrEqual(bottomShare);
+      expect(promotion.rankAmongUnpromoted).toBe(1);
+    }
+  }
+}

@@ -70,6 +70,10 @@ export interface Promotion {
   readonly rank: number;
   /** Finished members of that rung at the time. */
   readonly finished: number;
+  /** Its rank among the members of that rung not yet promoted (1 = best). */
+  readonly rankAmongUnpromoted: number;
+  /** Bottom-rung jobs handed out before it. */
+  readonly newTrialsBefore: number;
 }
 
 export interface Simulation {
@@ -113,7 +117,9 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
 
     const job = proposal.job;
     jobs.push(job);
-    if (job.origin === "promotion") promotions.push(await rankAtPromotion(store, job));
+    if (job.origin === "promotion" || job.origin === "endgame") {
+      promotions.push(await rankAtPromotion(store, job, jobs));
+    }
     const duration =
       job.epochs * (0.5 + Number(job.config.dim) / 300) * (0.5 + world.float());
     running.push({ finishesAt: now + duration, worker, job });
@@ -152,10 +158,23 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
 }
 
 /** Rank, among the finished members of the rung it left, of a trial just promoted. */
-async function rankAtPromotion(store: SearchStore, job: Job): Promise<Promotion> {
+async function rankAtPromotion(
+  store: SearchStore,
+  job: Job,
+  handedOut: readonly Job[],
+): Promise<Promotion> {
   const from = job.rung - 1;
   const members = (await store.finished()).filter((r) => r.rung === from);
   const own = members.find((r) => r.trialId === job.trialId)!;
-  const rank = 1 + members.filter((r) => (r.score ?? -1) > (own.score ?? -1)).length;
-  return { job, rank, finished: members.length };
+  const better = members.filter((r) => (r.score ?? -1) > (own.score ?? -1));
+  const promotedBefore = new Set(
+    handedOut.filter((j) => j.rung === job.rung && j !== job).map((j) => j.trialId),
+  );
+  return {
+    job,
+    rank: 1 + better.length,
+    rankAmongUnpromoted: 1 + better.filter((r) => !promotedBefore.has(r.trialId)).length,
+    finished: members.length,
+    newTrialsBefore: handedOut.filter((j) => j.rung === 0).length,
+  };
 }
