@@ -72,15 +72,17 @@ class LineProgress implements TuneProgress {
         : `failed (${record.reason})`;
     const elapsed = ((Date.now() - this.startedAt) / 1000).toFixed(0);
     this.stream.write(
-      `[${run.spent}/${run.settings.budget} epochs, ${elapsed}s] ${record.trialId} rung ${record.rung} (${record.epochs} epochs) ${outcome} | best ${score(best?.score)}\n`,
+      `[${run.spent}/${run.settings.budget} epochs, ${elapsed}s] ${record.trialId} rung ${record.rung} (${epochs(record.epochs)}) ${outcome} | best ${score(best?.score)}\n`,
     );
   }
 
   testing(best: TrialRecord): void {
     this.stream.write(
-      `retraining ${best.trialId} (${best.epochs} epochs) to score it on the test file\n`,
+      `retraining ${best.trialId} (${epochs(best.epochs)}) to score it on the test file\n`,
     );
   }
 
   stop(): void {}
 }
+
+const epochs = (n: number) => (n === 1 ? "1 epoch" : `${n} epochs`);
