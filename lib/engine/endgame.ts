@@ -22,11 +22,12 @@ export function bottomShareSpent(run: RunRecord, ladder: RungLadder): boolean {
 }
 
 /**
- * Jobs handed out on `rung` (above the bottom) that have not reported back:
- * every promotion out of the rung below is a job on this one.
+ * Jobs handed out on `rung` that have not reported back: every new trial is
+ * a job on the bottom rung, every promotion out of a rung one on the next.
  */
 export function trainingOn(run: RunRecord, rung: number): number {
-  return (run.promoted[rung - 1] ?? 0) - (run.completed[rung] ?? 0);
+  const handedOut = rung === 0 ? run.proposals : (run.promoted[rung - 1] ?? 0);
+  return handedOut - (run.completed[rung] ?? 0);
 }
 
 /**

@@ -121,16 +121,16 @@ export class Proposer {
   /**
    * With the bottom rung's share spent, the epochs go to the best unpromoted
    * member of the highest rung the budget can still promote out of, in its
-   * top 1/eta or not. A rung below one with jobs still training is left
-   * alone: those results may earn promotions that need the epochs more.
+   * top 1/eta or not. While jobs are training on that rung or between it
+   * and the top, nothing is promoted: the best member may be among them,
+   * and their results may earn promotions that need the epochs more.
    */
   private async promoteInEndgame(
     run: RunRecord,
     requestId: string,
   ): Promise<Job | undefined> {
     for (let rung = this.ladder.topRung - 1; rung >= 0; rung--) {
-      if (rung + 1 < this.ladder.topRung && trainingOn(run, rung + 1) > 0)
-        return undefined;
+      if (trainingOn(run, rung) > 0) return undefined;
 
       const epochs = this.ladder.epochsAt(rung + 1);
       const unpromoted = (run.completed[rung] ?? 0) - (run.promoted[rung] ?? 0);

@@ -50,6 +50,18 @@ describe("engine invariants under concurrent workers", () => {
     );
   });
 
+  it("gives identical proposal sequences for identical seeds", async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async (s) => {
+        const first = await simulateScenario(s);
+        const second = await simulateScenario(s);
+
+        expect(second.jobs).toEqual(first.jobs);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
   it("takes a trial to the top rung whenever the budget pays for one climb and the workers fit in the bottom rung's share", async () => {
     const climbing = fc
       .record({

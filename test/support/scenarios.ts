@@ -51,7 +51,9 @@ export const simulateScenario = (s: Scenario) => simulate(scenarioOptions(s));
  * Every promotion of a run comes from the rung below and follows its rule:
  * ASHA's ("promotion") takes a member of the rung's top 1/eta; the
  * endgame's ("endgame") only comes once new trials have had the bottom
- * rung's share of the budget, and takes the best member not yet promoted.
+ * rung's share of the budget, with no job training on the rung it leaves
+ * or on any rung between that one and the top, and takes the best member
+ * not yet promoted.
  */
 export function expectLawfulPromotions(run: Simulation): void {
   const { budget, eta } = run.run.settings;
@@ -66,6 +68,7 @@ export function expectLawfulPromotions(run: Simulation): void {
       expect(promotion.rank).toBeLessThanOrEqual(Math.floor(promotion.finished / eta));
     } else {
       expect(promotion.newTrialsBefore).toBeGreaterThanOrEqual(bottomShare);
+      expect(promotion.trainingBelowTop).toBe(0);
       expect(promotion.rankAmongUnpromoted).toBe(1);
     }
   }

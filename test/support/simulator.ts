@@ -74,6 +74,8 @@ export interface Promotion {
   readonly rankAmongUnpromoted: number;
   /** Bottom-rung jobs handed out before it. */
   readonly newTrialsBefore: number;
+  /** Jobs training at the time on the rung it left or above, the top rung aside. */
+  readonly trainingBelowTop: number;
 }
 
 export interface Simulation {
@@ -118,7 +120,13 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
     const job = proposal.job;
     jobs.push(job);
     if (job.origin === "promotion" || job.origin === "endgame") {
-      promotions.push(await rankAtPromotion(store, job, jobs));
+      const below = running.filter(
+        (r) => r.job.rung >= job.rung - 1 && !proposer.ladder.isTop(r.job.rung),
+      ).length;
+      promotions.push({
+        ...(await rankAtPromotion(store, job, jobs)),
+        trainingBelowTop: below,
+      });
     }
     const duration =
       job.epochs * (0.5 + Number(job.config.dim) / 300) * (0.5 + world.float());
@@ -162,7 +170,7 @@ async function rankAtPromotion(
   store: SearchStore,
   job: Job,
   handedOut: readonly Job[],
-): Promise<Promotion> {
+): Promise<Omit<Promotion, "trainingBelowTop">> {
   const from = job.rung - 1;
   const members = (await store.finished()).filter((r) => r.rung === from);
   const own = members.find((r) => r.trialId === job.trialId)!;
