@@ -121,17 +121,22 @@ export class Proposer {
   /**
    * With the bottom rung's share spent, the epochs go to the best unpromoted
    * member of the highest rung the budget can still promote out of, in its
-   * top 1/eta or not. While jobs are training on that rung or between it
-   * and the top, nothing is promoted: the best member may be among them,
-   * and their results may earn promotions that need the epochs more.
+   * top 1/eta or not. While any job below the top rung is training, nothing
+   * is promoted: the best member may be among them, or one of them may earn
+   * ASHA's promotions and need the epochs more.
    */
   private async promoteInEndgame(
     run: RunRecord,
     requestId: string,
   ): Promise<Job | undefined> {
-    for (let rung = this.ladder.topRung - 1; rung >= 0; rung--) {
-      if (trainingOn(run, rung) > 0) return undefined;
+    if (
+      this.ladder.epochs.some(
+        (_, rung) => !this.ladder.isTop(rung) && trainingOn(run, rung) > 0,
+      )
+    )
+      return undefined;
 
+    for (let rung = this.ladder.topRung - 1; rung >= 0; rung--) {
       const epochs = this.ladder.epochsAt(rung + 1);
       const unpromoted = (run.completed[rung] ?? 0) - (run.promoted[rung] ?? 0);
       if (remainingEpochs(run) < epochs || unpromoted <= 0) continue;

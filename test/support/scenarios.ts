@@ -51,9 +51,8 @@ export const simulateScenario = (s: Scenario) => simulate(scenarioOptions(s));
  * Every promotion of a run comes from the rung below and follows its rule:
  * ASHA's ("promotion") takes a member of the rung's top 1/eta; the
  * endgame's ("endgame") only comes once new trials have had the bottom
- * rung's share of the budget, with no job training on the rung it leaves
- * or on any rung between that one and the top, and takes the best member
- * not yet promoted.
+ * rung's share of the budget, with no job training below the top rung, and
+ * takes the best member not yet promoted.
  */
 export function expectLawfulPromotions(run: Simulation): void {
   const { budget, eta } = run.run.settings;

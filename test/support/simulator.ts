@@ -74,7 +74,7 @@ export interface Promotion {
   readonly rankAmongUnpromoted: number;
   /** Bottom-rung jobs handed out before it. */
   readonly newTrialsBefore: number;
-  /** Jobs training at the time on the rung it left or above, the top rung aside. */
+  /** Jobs training at the time below the top rung. */
   readonly trainingBelowTop: number;
 }
 
@@ -120,9 +120,7 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
     const job = proposal.job;
     jobs.push(job);
     if (job.origin === "promotion" || job.origin === "endgame") {
-      const below = running.filter(
-        (r) => r.job.rung >= job.rung - 1 && !proposer.ladder.isTop(r.job.rung),
-      ).length;
+      const below = running.filter((r) => !proposer.ladder.isTop(r.job.rung)).length;
       promotions.push({
         ...(await rankAtPromotion(store, job, jobs)),
         trainingBelowTop: below,
