@@ -5,10 +5,8 @@ import { DynamoStore } from "../../lib/cloud/dynamo-store";
 import {
   type Proposal,
   Proposer,
-  RungLadder,
   type RunRecord,
   remainingEpochs,
-  shouldWait,
 } from "../../lib/engine";
 import { InvalidInputError, RunNotFoundError } from "../../lib/errors";
 import { unreadableDatasets } from "./datasets";
@@ -106,23 +104,19 @@ export async function proposeJob(
 }
 
 /**
- * Whether another round of workers would be given work: unreserved epochs
- * can pay for a bottom-rung job, and the proposer would not tell a fresh
- * worker to wait (the endgame, with jobs out). When a round ends every worker
- * has ended, so a job still out is either carried by a worker that hit its
- * iteration cap, which the last round reports and carries on from, or lost
- * with its worker; another full round would wait for it forever.
+ * Whether unreserved epochs can still pay for a bottom-rung job, i.e. whether
+ * another round of workers may be given work. Jobs still out when a round
+ * ends are either carried by workers that hit their iteration cap, which the
+ * next round reports, or lost with a failed worker. The endgame waits for
+ * both alike (README, Limitations), so a lost job makes every later round
+ * end at once until the round cap ends the run.
  */
 export async function runStatus(
   services: Services,
   runId: string,
 ): Promise<{ budgetLeft: boolean }> {
   const run = await requireRun(storeFor(services, runId), runId);
-  const ladder = RungLadder.of(run.settings);
-  return {
-    budgetLeft:
-      remainingEpochs(run) >= run.settings.minEpochs && !shouldWait(run, ladder),
-  };
+  return { budgetLeft: remainingEpochs(run) >= run.settings.minEpochs };
 }
 
 /** Writes `runs/<runId>/summary.json` to the bucket and returns the summary. */

@@ -1,6 +1,5 @@
 /** The search engine: no AWS, no fastText process, no CLI. Every door runs this. */
 export { budgetProgress, isSpent, remainingEpochs } from "./budget";
-export { shouldWait } from "./endgame";
 export {
   DEFAULT_FASTTEXT_SPACE,
   FASTTEXT_OPTIONS,

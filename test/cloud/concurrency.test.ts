@@ -253,24 +253,6 @@ describe("the propose Lambda handler", () => {
     expect(first).toMatchObject({ action: "train", job: { rung: 0, epochs: 1 } });
   });
 
-  it("reports no budget left when the endgame would only wait for jobs no worker will report", async () => {
-    const runId = `lambda-${randomUUID()}`;
-    // Budget 8 climbs rungs of 1 and 3 epochs; new trials get half of it.
-    await handler({ action: "start", runId, input: { dataset: dataset(), budget: 8 } });
-    const propose = (n: number) =>
-      handler({ action: "propose", runId, requestId: `exec:1/${n}/0`, previous: null });
-
-    for (const n of [1, 2, 3]) await propose(n);
-    const withShareLeft = await handler({ action: "status", runId });
-    await propose(4);
-    const waiting = await propose(5);
-    const lost = await handler({ action: "status", runId });
-
-    expect(withShareLeft).toEqual({ budgetLeft: true });
-    expect(waiting).toEqual({ action: "done" });
-    expect(lost).toEqual({ budgetLeft: false });
-  });
-
   it("refuses a bad execution input with an InvalidInputError that lists every problem", async () => {
     const input = {
       dataset: { train: "/home/me/train.txt", valid: `s3://${s3.bucket}/data/valid.txt` },
