@@ -22,12 +22,15 @@ export function bottomShareSpent(run: RunRecord, ladder: RungLadder): boolean {
 }
 
 /**
- * Jobs handed out on `rung` that have not reported back: every new trial is
+ * Whether any job below the top rung is still training. Every new trial is
  * a job on the bottom rung, every promotion out of a rung one on the next.
  */
-export function trainingOn(run: RunRecord, rung: number): number {
-  const handedOut = rung === 0 ? run.proposals : (run.promoted[rung - 1] ?? 0);
-  return handedOut - (run.completed[rung] ?? 0);
+export function trainingBelowTop(run: RunRecord, ladder: RungLadder): boolean {
+  return ladder.epochs.some((_, rung) => {
+    if (ladder.isTop(rung)) return false;
+    const handedOut = rung === 0 ? run.proposals : (run.promoted[rung - 1] ?? 0);
+    return handedOut > (run.completed[rung] ?? 0);
+  });
 }
 
 /**

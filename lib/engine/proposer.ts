@@ -1,6 +1,6 @@
 import { RunNotFoundError } from "../errors";
 import { budgetProgress, remainingEpochs } from "./budget";
-import { bottomShareSpent, shouldWait, trainingOn } from "./endgame";
+import { bottomShareSpent, shouldWait, trainingBelowTop } from "./endgame";
 import { mutate, scheduled, shouldMutate, tournament } from "./evolution";
 import { fastTextSpace } from "./fasttext-space";
 import { RungLadder } from "./ladder";
@@ -129,12 +129,7 @@ export class Proposer {
     run: RunRecord,
     requestId: string,
   ): Promise<Job | undefined> {
-    if (
-      this.ladder.epochs.some(
-        (_, rung) => !this.ladder.isTop(rung) && trainingOn(run, rung) > 0,
-      )
-    )
-      return undefined;
+    if (trainingBelowTop(run, this.ladder)) return undefined;
 
     for (let rung = this.ladder.topRung - 1; rung >= 0; rung--) {
       const epochs = this.ladder.epochsAt(rung + 1);

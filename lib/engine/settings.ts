@@ -109,9 +109,6 @@ function rungProblems(input: unknown, label: (path: string) => string): string[]
 
 type LadderSettings = Pick<SearchSettings, "budget" | "minEpochs" | "eta" | "lrDecay">;
 
-const ladderOf = (s: LadderSettings, maxEpochs: number) =>
-  new RungLadder(s.minEpochs, maxEpochs, s.eta, s.lrDecay);
-
 /**
  * The default top rung: as high as 27 epochs, but no higher than the budget
  * can carry one configuration. A top rung no trial can reach would leave
@@ -119,9 +116,12 @@ const ladderOf = (s: LadderSettings, maxEpochs: number) =>
  * shorter ladder spends the same budget on fewer, better-trained finalists.
  */
 function fittedMaxEpochs(settings: LadderSettings): number {
-  const tallest = ladderOf(settings, Math.max(DEFAULT_MAX_EPOCHS, settings.minEpochs));
+  const tallest = RungLadder.of({
+    ...settings,
+    maxEpochs: Math.max(DEFAULT_MAX_EPOCHS, settings.minEpochs),
+  });
   const reachable = tallest.epochs.filter(
-    (top) => ladderOf(settings, top).climbCost <= settings.budget,
+    (top) => RungLadder.of({ ...settings, maxEpochs: top }).climbCost <= settings.budget,
   );
   return reachable.at(-1) ?? settings.minEpochs;
 }
@@ -132,7 +132,7 @@ function reachProblems(
   requested: number | undefined,
   label: (path: string) => string,
 ): string[] {
-  const ladder = ladderOf(settings, settings.maxEpochs);
+  const ladder = RungLadder.of(settings);
   const cost = ladder.climbCost;
   if (cost <= settings.budget) return [];
 
