@@ -11,6 +11,7 @@ import {
   type Proposal,
   Proposer,
   parseSettings,
+  RungLadder,
   type SearchSettings,
 } from "../../lib/engine";
 import { type LocalDynamo, startDynalite } from "../support/dynalite";
@@ -140,7 +141,7 @@ describe("64 concurrent proposers on one run", () => {
     },
   );
 
-  it("promote at most floor(n_k / eta) from each rung, only successful trials from the rung below", async () => {
+  it("promote by ASHA's quota of floor(n_k / eta) until the endgame, only successful trials from the rung below", async () => {
     const runId = `concurrent-promotions-${randomUUID()}`;
     const settings = parseSettings({ budget: 500, seed: 12 });
     const store = new DynamoStore(dynamoClient(), dynamo.tableName, runId);
@@ -152,8 +153,9 @@ describe("64 concurrent proposers on one run", () => {
     const records = await store.finished();
     for (let rung = 0; rung < run.completed.length; rung++) {
       const promotions = jobs.filter((job) => job.rung === rung + 1);
+      const byQuota = promotions.filter((job) => job.origin === "promotion");
       const quota = Math.floor(run.completed[rung]! / settings.eta);
-      expect(promotions.length).toBeLessThanOrEqual(quota);
+      expect(byQuota.length).toBeLessThanOrEqual(quota);
       expect(run.promoted[rung] ?? 0).toBe(promotions.length);
       for (const promotion of promotions) {
         expect(
@@ -165,6 +167,14 @@ describe("64 concurrent proposers on one run", () => {
       }
     }
     expect(jobs.some((job) => job.rung > 0)).toBe(true);
+
+    // Promotions beyond the quota are the endgame's, which begins only once
+    // new trials have had the bottom rung's share of the budget.
+    const newTrials = jobs.filter((job) => job.rung === 0);
+    const bottomShare = settings.budget / (RungLadder.of(settings).topRung + 1);
+    const inEndgame = jobs.filter((job) => job.origin === "endgame");
+    if (inEndgame.length > 0)
+      expect(newTrials.length * settings.minEpochs).toBeGreaterThanOrEqual(bottomShare);
   });
 });
 
