@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -28,8 +28,18 @@ export function parseS3Uri(uri: string): S3Location {
  * container. A copy is named by the object's URI and ETag, so a dataset
  * replaced in S3 is fetched again, and older copies of it are removed to keep
  * /tmp bounded.
+ *
+ * A Lambda container serves one invocation at a time, but one process may
+ * ask for the same dataset concurrently (the train and validation files of
+ * one job, or several jobs in one process, as the tests run them). fastText
+ * opens its input twice, once to build the vocabulary and again to train,
+ * and if the file has vanished in between it loops forever on an empty
+ * stream. So concurrent callers share one download, and a copy in use is
+ * never removed or rewritten under a reader.
  */
 export class DatasetCache {
+  private readonly inFlight = new Map<string, Promise<string>>();
+
   constructor(
     private readonly s3: S3Client,
     private readonly directory: string,
@@ -40,14 +50,29 @@ export class DatasetCache {
     const location = parseS3Uri(uri);
     const etag = await this.etagOf(location, uri);
     const prefix = createHash("sha256").update(uri).digest("hex").slice(0, 16);
-    const path = join(
-      this.directory,
-      `${prefix}-${etag.replace(/[^A-Za-z0-9]/g, "")}.txt`,
-    );
+    const name = `${prefix}-${etag.replace(/[^A-Za-z0-9]/g, "")}.txt`;
+    const path = join(this.directory, name);
+
+    const pending = this.inFlight.get(path);
+    if (pending !== undefined) return pending;
     if (await exists(path)) return path;
 
+    const fetched = this.fetch(location, uri, prefix, name).finally(() =>
+      this.inFlight.delete(path),
+    );
+    this.inFlight.set(path, fetched);
+    return fetched;
+  }
+
+  private async fetch(
+    location: S3Location,
+    uri: string,
+    prefix: string,
+    name: string,
+  ): Promise<string> {
     await mkdir(this.directory, { recursive: true });
-    await this.removeOtherVersions(prefix);
+    await this.removeOtherVersions(prefix, name);
+    const path = join(this.directory, name);
     await this.download(location, uri, path);
     return path;
   }
@@ -66,9 +91,13 @@ export class DatasetCache {
     }
   }
 
-  /** Downloads beside the final path and renames, so a cut-short download is never used. */
+  /**
+   * Downloads to a file of its own beside the final path and renames it, so
+   * a cut-short download is never used and the final path always names a
+   * whole copy.
+   */
   private async download(location: S3Location, uri: string, path: string): Promise<void> {
-    const partial = `${path}.partial`;
+    const partial = `${path}.${randomUUID()}.partial`;
     try {
       const object = await this.s3.send(
         new GetObjectCommand({ Bucket: location.bucket, Key: location.key }),
@@ -86,12 +115,15 @@ export class DatasetCache {
     }
   }
 
-  private async removeOtherVersions(prefix: string): Promise<void> {
+  /** Finished copies of older versions of the dataset; downloads under way are left alone. */
+  private async removeOtherVersions(prefix: string, keep: string): Promise<void> {
     const names = await readdir(this.directory);
     await Promise.all(
       names
-        .filter((name) => name.startsWith(`${prefix}-`))
-        .map((name) => rm(join(this.directory, name), { force: true })),
+        .filter(
+          (n) => n.startsWith(`${prefix}-`) && n !== keep && !n.endsWith(".partial"),
+        )
+        .map((n) => rm(join(this.directory, n), { force: true })),
     );
   }
 }
