@@ -6,10 +6,8 @@ import { createInterface } from "node:readline";
 import { DEFAULT_FASTTEXT_SPACE } from "../../lib/engine";
 import { trainFastText } from "../../lib/trainer";
 import { bestSoFar, type Chosen, type JobLine, type RunOutcome } from "./outcome";
-import { defaultLadder, type Task } from "./protocol";
+import { defaultLadder, PYTHON, type Task } from "./protocol";
 
-/** Debian's interpreter, the one python3-optuna is installed for. */
-const PYTHON = "/usr/bin/python3";
 const SCRIPT = join(__dirname, "optuna_search.py");
 
 /** A line optuna_search.py prints per finished training. */

@@ -4,6 +4,9 @@ import { parseSettings, RungLadder } from "../../lib/engine";
 /** Where the shared datasets live: ../shared/data from the repository root. */
 export const DATA_ROOT = join(__dirname, "..", "..", "..", "shared", "data");
 
+/** Debian's interpreter, the one python3-optuna is installed for. */
+export const PYTHON = "/usr/bin/python3";
+
 /** A dataset in fastText format, split three ways. */
 export interface DataSet {
   readonly name: string;

@@ -21,6 +21,7 @@ import { runEngine } from "./engine-methods";
 import { runOptuna } from "./optuna";
 import { METHODS, type Method, type RunOutcome } from "./outcome";
 import { qualityPlot } from "./plot";
+import { environmentProblems } from "./preflight";
 import { dataSet, FULL, QUICK, type Scale, type Task, WORKERS } from "./protocol";
 import { qualityReport } from "./report";
 
@@ -55,6 +56,9 @@ async function main(): Promise<void> {
   const seeds = range(Number(flags.seeds ?? scale.seeds));
   const methods = (flags.methods?.split(",") ?? [...METHODS]) as Method[];
   const problems = flagProblems(scale, sets, seeds, methods);
+  if (problems.length === 0 && !flags.reportOnly) {
+    problems.push(...environmentProblems(sets, methods));
+  }
   if (problems.length > 0) {
     process.stderr.write(`${problems.map((p) => `- ${p}`).join("\n")}\n`);
     process.exitCode = 2;
