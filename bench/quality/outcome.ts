@@ -58,6 +58,8 @@ export interface RunOutcome {
   readonly failure?: string;
   readonly curve: readonly CurvePoint[];
   readonly jobs: readonly JobLine[];
+  /** Cores, memory, kernel and Node of the machine the run was made on. */
+  readonly machine?: string;
 }
 
 /** The best-so-far curve of jobs listed in the order they finished. */

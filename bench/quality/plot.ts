@@ -16,7 +16,7 @@ const LEGEND_ENTRY = 130;
 
 export interface PanelInput {
   readonly set: string;
-  /** The x axis ends here: the set's epoch budget. */
+  /** The set's epoch budget, marked on the x axis. */
   readonly budget: number;
   readonly outcomes: readonly RunOutcome[];
 }
@@ -24,10 +24,15 @@ export interface PanelInput {
 /**
  * Best validation P@1 against epochs spent, median over seeds, one panel per
  * set and one line per method. A line starts once at least half of its runs
- * have a score.
+ * have a score. The x axis is logarithmic, with ticks at powers of 3 (the
+ * default rungs), and runs past the budget when a method spent more: autotune
+ * is given seconds, not epochs, and cutting its line at the budget would hide
+ * where its best model came from.
  */
 export function qualityPlot(panels: readonly PanelInput[]): string {
-  const width = Math.max(PANEL.width * panels.length, 20 + METHODS.length * LEGEND_ENTRY);
+  // The last entry's label, "autotune (time-boxed)", is wider than the others.
+  const legendWidth = 20 + METHODS.length * LEGEND_ENTRY + 30;
+  const width = Math.max(PANEL.width * panels.length, legendWidth);
   const height = PANEL.height + LEGEND_HEIGHT;
   const body = panels.map((panel, i) => drawPanel(panel, i * PANEL.width));
   return [
@@ -47,24 +52,30 @@ function drawPanel(panel: PanelInput, x0: number): string {
     (line) => line.points.length > 0,
   );
   const [low, high] = yRange(lines, panel.budget);
+  const end = Math.max(panel.budget, ...lines.map((line) => line.points.at(-1)![0]));
   const plotWidth = PANEL.width - PANEL.left - PANEL.right;
   const plotHeight = PANEL.height - PANEL.top - PANEL.bottom;
-  const sx = (e: number) => x0 + PANEL.left + (e / panel.budget) * plotWidth;
+  const sx = (e: number) =>
+    x0 + PANEL.left + (Math.log(Math.max(e, 1)) / Math.log(end)) * plotWidth;
   const sy = (v: number) =>
     PANEL.top + (1 - (Math.max(v, low) - low) / (high - low)) * plotHeight;
 
   const frame = `<rect x="${sx(0)}" y="${PANEL.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#444"/>`;
-  const title = `<text x="${sx(panel.budget / 2)}" y="${PANEL.top - 10}" text-anchor="middle" font-weight="bold">${panel.set}</text>`;
-  const xTicks = ticks(0, panel.budget).map(
+  const middle = x0 + PANEL.left + plotWidth / 2;
+  const title = `<text x="${middle}" y="${PANEL.top - 10}" text-anchor="middle" font-weight="bold">${panel.set}</text>`;
+  const xTicks = powersOf3(end).map(
     (t) =>
       `<text x="${sx(t)}" y="${PANEL.top + plotHeight + 14}" text-anchor="middle">${t}</text>`,
   );
   const yTicks = ticks(low, high).map(
     (t) =>
-      `<line x1="${sx(0)}" x2="${sx(panel.budget)}" y1="${sy(t)}" y2="${sy(t)}" stroke="#ddd"/>` +
+      `<line x1="${sx(0)}" x2="${sx(end)}" y1="${sy(t)}" y2="${sy(t)}" stroke="#ddd"/>` +
       `<text x="${sx(0) - 4}" y="${sy(t) + 4}" text-anchor="end">${t.toFixed(2)}</text>`,
   );
-  const xLabel = `<text x="${sx(panel.budget / 2)}" y="${PANEL.top + plotHeight + 30}" text-anchor="middle">epochs spent</text>`;
+  const xLabel = `<text x="${middle}" y="${PANEL.top + plotHeight + 30}" text-anchor="middle">epochs spent (log scale)</text>`;
+  const budget =
+    `<line x1="${sx(panel.budget)}" x2="${sx(panel.budget)}" y1="${PANEL.top}" y2="${PANEL.top + plotHeight}" stroke="#444" stroke-dasharray="2 3"/>` +
+    `<text x="${sx(panel.budget) - 3}" y="${PANEL.top + plotHeight - 5}" text-anchor="end" fill="#444">budget ${panel.budget}</text>`;
   const yLabel = `<text transform="translate(${x0 + 12} ${sy((low + high) / 2)}) rotate(-90)" text-anchor="middle">best validation P@1</text>`;
   // rungs last, so that it is on top where it and ASHA coincide.
   const paths = [...lines].reverse().map((line) => {
@@ -75,7 +86,9 @@ function drawPanel(panel: PanelInput, x0: number): string {
       `<circle cx="${sx(e).toFixed(1)}" cy="${sy(v).toFixed(1)}" r="3" fill="${COLOURS[line.method]}"/>`
     );
   });
-  return [...yTicks, frame, title, ...xTicks, xLabel, yLabel, ...paths].join("\n");
+  return [...yTicks, frame, budget, title, ...xTicks, xLabel, yLabel, ...paths].join(
+    "\n",
+  );
 }
 
 /** ASHA is dashed: until evolution starts it is rungs, and the two lines often coincide. */
@@ -86,15 +99,17 @@ function stroke(method: Method): string {
 
 /**
  * The median over seeds as a staircase: it can only change where some
- * seed's curve does, so those are the only corners.
+ * seed's curve does, so those are the only corners. It runs to the budget,
+ * or to the most epochs any of its runs spent when that is more.
  */
 function medianLine(panel: PanelInput, method: Method): Line {
   const curves = panel.outcomes.filter((o) => o.method === method).map((o) => o.curve);
-  const corners = [...new Set(curves.flatMap((c) => c.map((p) => p.epochs)))]
-    .filter((e) => e <= panel.budget)
-    .sort((a, b) => a - b);
+  const corners = [...new Set(curves.flatMap((c) => c.map((p) => p.epochs)))].sort(
+    (a, b) => a - b,
+  );
+  const end = Math.max(panel.budget, ...corners);
   const points: [number, number][] = [];
-  for (const epochs of [...corners, panel.budget]) {
+  for (const epochs of [...corners, end]) {
     const value = medianBestAt(curves, epochs);
     if (value === undefined) continue;
     const previous = points.at(-1);
@@ -119,6 +134,13 @@ function yRange(lines: readonly Line[], budget: number): [number, number] {
   const high = Math.max(...values);
   const pad = Math.max((high - low) * 0.08, 0.005);
   return [low - pad, high + pad];
+}
+
+/** 1, 3, 9, ... up to `end`. */
+function powersOf3(end: number): number[] {
+  const values: number[] = [];
+  for (let t = 1; t <= end; t *= 3) values.push(t);
+  return values;
 }
 
 /** About five round tick values within [low, high]. */

@@ -5,7 +5,8 @@ import { median, medianAndRange } from "./stats";
 export interface ReportInput {
   /** The command line that produced the results. */
   readonly command: string;
-  readonly machine: string;
+  /** Where the runs were made, from the runs themselves. */
+  readonly machines: string;
   readonly sets: readonly string[];
   readonly seeds: readonly number[];
   /** Epoch budget per set. */
@@ -24,7 +25,7 @@ export function qualityReport(input: ReportInput): string {
     "# Tuning quality at an equal epoch budget",
     "",
     `Command: \`${input.command}\`  `,
-    `Machine: ${input.machine}  `,
+    `Machine: ${input.machines}  `,
     `Seeds: ${input.seeds.join(", ")}; budgets (epochs per run) and the default rungs they reach: ${input.sets.map(budgetAndRungs(input.budgets)).join("; ")}.`,
     "Random search trains every configuration for the top rung's epochs; Optuna's pruner is given the same rungs.",
     "",

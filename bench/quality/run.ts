@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   await writeFile(join(flags.results, plot), qualityPlot(panels));
   const report = qualityReport({
     command: commandLine(),
-    machine: describeMachine(),
+    machines: machinesOf(outcomes),
     sets,
     seeds,
     budgets,
@@ -130,7 +130,10 @@ async function runAndSave(
 ): Promise<RunOutcome> {
   const label = `[${task.set.name} seed ${task.seed}] ${method}`;
   process.stderr.write(`${label}: started ${new Date().toISOString()}\n`);
-  const outcome = await runMethod(method, task, earlier);
+  const outcome = {
+    ...(await runMethod(method, task, earlier)),
+    machine: describeMachine(),
+  };
   await mkdir(join(file, ".."), { recursive: true });
   await writeFile(file, `${JSON.stringify(outcome)}\n`);
   process.stderr.write(`${label}: ${summary(outcome)}\n`);
@@ -204,6 +207,15 @@ function flagProblems(
 
 function range(n: number): number[] {
   return Number.isInteger(n) && n > 0 ? Array.from({ length: n }, (_, i) => i + 1) : [];
+}
+
+/**
+ * The machines the runs were made on, as each run recorded it: a report
+ * rebuilt with --report-only elsewhere still names where the runs happened.
+ */
+function machinesOf(outcomes: readonly RunOutcome[]): string {
+  const machines = [...new Set(outcomes.map((o) => o.machine ?? "not recorded"))];
+  return machines.join("; ");
 }
 
 function describeMachine(): string {
