@@ -34,8 +34,11 @@ export function parseS3Uri(uri: string): S3Location {
  * one job, or several jobs in one process, as the tests run them). fastText
  * opens its input twice, once to build the vocabulary and again to train,
  * and if the file has vanished in between it loops forever on an empty
- * stream. So concurrent callers share one download, and a copy in use is
- * never removed or rewritten under a reader.
+ * stream. So concurrent callers of one version share one download, and its
+ * copy is never removed or rewritten under them. A caller that fetches a
+ * newer version still removes the older copy, even if a concurrent caller in
+ * the same process is training on it: replacing a dataset in S3 during a run
+ * is not supported (the run would mix two datasets anyway).
  */
 export class DatasetCache {
   private readonly inFlight = new Map<string, Promise<string>>();
