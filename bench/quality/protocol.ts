@@ -61,11 +61,10 @@ export interface Scale {
  * The benchmark reported in BENCHMARKS.md, sized from calibrate.ts. Its runs
  * took about 1 h 40 min on 2 cores for the first three sets and 1 h 45 min
  * more for imdb, whose 27 epochs are the least that reach a 9-epoch rung;
- * `--sets` leaves it out. Each budget
- * is a multiple of the top rung's epochs so that random search can spend all
- * of it. An epoch costs rungs about 0.7 s of wall time on ag_news, 1.2 s on
- * cooking, 11 s on 20newsgroups and 12 s on imdb (2 jobs at once, with other
- * runs on the machine).
+ * `--sets` leaves it out. Each budget is a multiple of the top rung's epochs
+ * so that random search can spend all of it. An epoch costs rungs about 0.7 s
+ * of wall time on ag_news, 1.2 s on cooking, 11 s on 20newsgroups and 12 s on
+ * imdb (2 jobs at once, with other runs on the machine).
  */
 export const FULL: Scale = {
   sets: ["ag_news", "cooking", "20newsgroups", "imdb"],
