@@ -40,7 +40,7 @@ function dataProblems(sets: readonly string[]): string[] {
       .filter((file) => !existsSync(file))
       .map(
         (file) =>
-          `--sets ${name}: ${file} does not exist; the benchmark reads the shared data sets from ${DATA_ROOT}, beside the repository`,
+          `--sets ${name}: ${file} does not exist; set RUNGS_BENCH_DATA to the folder that holds ${name}/train.txt, valid.txt and test.txt (now ${DATA_ROOT})`,
       );
   });
 }

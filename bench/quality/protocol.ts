@@ -1,8 +1,12 @@
 import { join } from "node:path";
 import { parseSettings, RungLadder } from "../../lib/engine";
 
-/** Where the shared datasets live: ../shared/data from the repository root. */
-export const DATA_ROOT = join(__dirname, "..", "..", "..", "shared", "data");
+/**
+ * Where the shared datasets live: RUNGS_BENCH_DATA when set, so a clone
+ * anywhere can use them, else ../shared/data from the repository root.
+ */
+export const DATA_ROOT =
+  process.env.RUNGS_BENCH_DATA ?? join(__dirname, "..", "..", "..", "shared", "data");
 
 /** Debian's interpreter, the one python3-optuna is installed for. */
 export const PYTHON = "/usr/bin/python3";
